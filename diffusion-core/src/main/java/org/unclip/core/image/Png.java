@@ -1,0 +1,99 @@
+package org.unclip.core.image;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import javax.imageio.ImageIO;
+import org.unclip.core.tensor.Tensor;
+
+/**
+ * PNG encoding of model images and decoding of user images. Model images are RGB tensors
+ * {@code [3,H,W]} with values in [−1, 1]; a pixel is {@code round(clamp((x+1)/2, 0, 1)·255)},
+ * rounding half up in float32 ({@code floor(v·255 + 0.5)}), exactly as the Python reference
+ * ({@code training/unclip_training/world.py: to_uint8}).
+ */
+public final class Png {
+
+    private Png() {}
+
+    /**
+     * Encodes one image as an 8-bit RGB PNG.
+     *
+     * @param image {@code [3,H,W]} or {@code [1,3,H,W]}, values in [−1, 1] (clamped)
+     * @throws IllegalArgumentException on another shape or a non-finite value
+     */
+    public static byte[] encode(Tensor image) {
+        long[] s = image.shape();
+        boolean chw = s.length == 3 && s[0] == 3;
+        boolean bchw = s.length == 4 && s[0] == 1 && s[1] == 3;
+        if (!chw && !bchw) {
+            throw new IllegalArgumentException("expected an RGB image [3,H,W] or [1,3,H,W], got "
+                    + java.util.Arrays.toString(s));
+        }
+        int h = (int) s[s.length - 2];
+        int w = (int) s[s.length - 1];
+        if (h == 0 || w == 0) {
+            throw new IllegalArgumentException("empty image " + java.util.Arrays.toString(s));
+        }
+        int bad = image.firstNonFinite();
+        if (bad >= 0) {
+            throw new IllegalArgumentException("image has a non-finite value at element " + bad);
+        }
+        float[] x = image.data();
+        int plane = h * w;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int[] rgb = new int[plane];
+        for (int i = 0; i < plane; i++) {
+            rgb[i] = (toByte(x[i]) << 16) | (toByte(x[plane + i]) << 8) | toByte(x[2 * plane + i]);
+        }
+        img.setRGB(0, 0, w, h, rgb, 0, w);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            if (!ImageIO.write(img, "png", out)) {
+                throw new IllegalStateException("no PNG writer available");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** The 8-bit value of a model value in [−1, 1]: floor(clamp((x+1)/2, 0, 1)·255 + 0.5), in float32. */
+    public static int toByte(float x) {
+        float v = (x + 1f) / 2f;
+        v = Math.min(Math.max(v, 0f), 1f);
+        return (int) Math.floor(v * 255f + 0.5f);
+    }
+
+    /**
+     * Decodes any image ImageIO reads (PNG, JPEG, ...) into RGB {@code [3,H,W]} in [−1, 1]
+     * ({@code p/127.5 − 1}); grey images are expanded, alpha is dropped.
+     *
+     * @throws IllegalArgumentException when the bytes are not a readable image
+     */
+    public static Tensor decode(byte[] bytes) {
+        BufferedImage img;
+        try {
+            img = ImageIO.read(new ByteArrayInputStream(bytes));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot decode image: " + e.getMessage(), e);
+        }
+        if (img == null) {
+            throw new IllegalArgumentException("not a readable image (PNG or JPEG expected)");
+        }
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int plane = w * h;
+        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+        float[] d = new float[3 * plane];
+        for (int i = 0; i < plane; i++) {
+            int p = argb[i];
+            d[i] = ((p >> 16) & 0xff) / 127.5f - 1f;
+            d[plane + i] = ((p >> 8) & 0xff) / 127.5f - 1f;
+            d[2 * plane + i] = (p & 0xff) / 127.5f - 1f;
+        }
+        return new Tensor(new long[] {3, h, w}, d);
+    }
+}

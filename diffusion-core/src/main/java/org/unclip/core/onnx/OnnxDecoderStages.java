@@ -1,0 +1,60 @@
+package org.unclip.core.onnx;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.unclip.core.family.ModelFamily;
+import org.unclip.core.family.UpsamplerSpec;
+import org.unclip.core.pipeline.DecoderPipeline;
+import org.unclip.core.pipeline.UpsamplerDenoiser;
+
+/**
+ * A family's text_proj, decoder and upsampler graphs, each loaded once, and the pipeline that runs
+ * them. Close on shutdown.
+ */
+public final class OnnxDecoderStages implements AutoCloseable {
+
+    private final List<OnnxModel> models;
+    private final DecoderPipeline pipeline;
+
+    private OnnxDecoderStages(List<OnnxModel> models, DecoderPipeline pipeline) {
+        this.models = models;
+        this.pipeline = pipeline;
+    }
+
+    public static OnnxDecoderStages load(ModelFamily family, int intraOpThreads) {
+        List<OnnxModel> models = new ArrayList<>();
+        try {
+            OnnxModel textProj = track(models, OnnxModel.load(family.decoder().textProjGraph(), intraOpThreads));
+            OnnxModel decoder = track(models, OnnxModel.load(family.decoder().graph(), intraOpThreads));
+            List<UpsamplerDenoiser> upsamplers = new ArrayList<>();
+            for (UpsamplerSpec u : family.upsamplers()) {
+                OnnxModel first = track(models, OnnxModel.load(u.graph(), intraOpThreads));
+                Optional<OnnxModel> last = u.graphLast().isPresent()
+                        ? Optional.of(track(models, OnnxModel.load(u.graphLast().get(), intraOpThreads)))
+                        : Optional.empty();
+                upsamplers.add(new OnnxUpsamplerDenoiser(first, last));
+            }
+            DecoderPipeline pipeline = DecoderPipeline.create(family.decoder(), family.upsamplers(),
+                    new OnnxTextProjection(textProj), new OnnxDecoderDenoiser(decoder), upsamplers);
+            return new OnnxDecoderStages(List.copyOf(models), pipeline);
+        } catch (RuntimeException e) {
+            models.forEach(OnnxModel::close);
+            throw e;
+        }
+    }
+
+    private static OnnxModel track(List<OnnxModel> models, OnnxModel m) {
+        models.add(m);
+        return m;
+    }
+
+    public DecoderPipeline pipeline() {
+        return pipeline;
+    }
+
+    @Override
+    public void close() {
+        models.forEach(OnnxModel::close);
+    }
+}

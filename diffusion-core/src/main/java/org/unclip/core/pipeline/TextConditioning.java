@@ -1,0 +1,49 @@
+package org.unclip.core.pipeline;
+
+import java.util.List;
+import org.unclip.core.tensor.BoolTensor;
+import org.unclip.core.tensor.Tensor;
+
+/**
+ * What the text encoder says about a batch of prompts.
+ *
+ * @param textEmbeds {@code [B,D]} pooled, projected text embedding
+ * @param hiddenStates {@code [B,L,W]} per-token hidden states
+ * @param mask {@code [B,L]} true on real tokens
+ */
+public record TextConditioning(Tensor textEmbeds, Tensor hiddenStates, BoolTensor mask) {
+
+    public TextConditioning {
+        if (textEmbeds.rank() != 2 || hiddenStates.rank() != 3 || mask.shape().length != 2) {
+            throw new IllegalArgumentException("text conditioning needs text_embeds [B,D], hidden states [B,L,W]"
+                    + " and mask [B,L]; got " + textEmbeds + ", " + hiddenStates + ", " + mask);
+        }
+        long b = textEmbeds.dim(0);
+        if (hiddenStates.dim(0) != b || mask.shape()[0] != b || mask.shape()[1] != hiddenStates.dim(1)) {
+            throw new IllegalArgumentException("text conditioning parts disagree: " + textEmbeds + ", "
+                    + hiddenStates + ", " + mask);
+        }
+    }
+
+    public int batch() {
+        return textEmbeds.batch();
+    }
+
+    /** Token sequence length L. */
+    public int length() {
+        return (int) hiddenStates.dim(1);
+    }
+
+    /** Itself with {@code n} rows, repeating a single row if needed. */
+    public TextConditioning broadcastBatch(int n) {
+        return new TextConditioning(textEmbeds.broadcastBatch(n), hiddenStates.broadcastBatch(n),
+                mask.broadcastBatch(n));
+    }
+
+    /** The rows of {@code first} followed by the rows of {@code second}. */
+    public static TextConditioning concat(TextConditioning first, TextConditioning second) {
+        return new TextConditioning(Tensor.concat(first.textEmbeds, second.textEmbeds),
+                Tensor.concat(first.hiddenStates, second.hiddenStates),
+                BoolTensor.concat(List.of(first.mask, second.mask)));
+    }
+}

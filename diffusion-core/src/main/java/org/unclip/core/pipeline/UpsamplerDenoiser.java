@@ -1,0 +1,16 @@
+package org.unclip.core.pipeline;
+
+import org.unclip.core.tensor.Tensor;
+
+/** An upsampler network: one unguided denoising prediction. */
+@FunctionalInterface
+public interface UpsamplerDenoiser {
+
+    /**
+     * @param sample {@code [B,6,R',R']}: the noisy image x_t, then the resized low-resolution image
+     * @param timestep the training timestep of every row
+     * @param lastStep whether this is the final step (t = 0), for families with a separate last-step graph
+     * @return {@code [B,3,R',R']} ε
+     */
+    Tensor predict(Tensor sample, int timestep, boolean lastStep);
+}

@@ -1,0 +1,24 @@
+package org.unclip.gateway.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * The OpenAI images response: {@code {"created": <unix seconds>, "data": [...]}}.
+ *
+ * @param created when the job was created, in Unix seconds
+ */
+public record ImagesResponse(long created, List<Image> data) {
+
+  public ImagesResponse {
+    data = List.copyOf(data);
+  }
+
+  /**
+   * One image: exactly one of {@code b64_json} and {@code url}, plus the seed that reproduces it
+   * (an extension of the OpenAI shape).
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Image(@JsonProperty("b64_json") String b64Json, String url, long seed) {}
+}

@@ -1,0 +1,40 @@
+package org.unclip.gateway.jobs;
+
+import java.util.Objects;
+
+/**
+ * Names of everything the gateway keeps in Redis, all under one prefix.
+ *
+ * <ul>
+ *   <li>{@code <prefix>job:<id>} — hash: the job (see {@link JobStore} for its fields)
+ *   <li>{@code <prefix>result:<id>} — hash: the generated images
+ *   <li>{@code <prefix><stream>} — stream of job ids, read by a consumer group
+ *   <li>{@code <prefix>job-events} — pub/sub channel; a job id is published when it finishes
+ * </ul>
+ */
+public record JobKeys(String prefix, String streamName) {
+
+  public JobKeys {
+    Objects.requireNonNull(prefix, "prefix");
+    Objects.requireNonNull(streamName, "streamName");
+    if (streamName.isBlank()) {
+      throw new IllegalArgumentException("the stream name must not be blank");
+    }
+  }
+
+  public String job(String id) {
+    return prefix + "job:" + id;
+  }
+
+  public String result(String id) {
+    return prefix + "result:" + id;
+  }
+
+  public String stream() {
+    return prefix + streamName;
+  }
+
+  public String events() {
+    return prefix + "job-events";
+  }
+}

@@ -1,0 +1,26 @@
+package org.unclip.gateway.jobs;
+
+import java.time.Instant;
+import java.util.Optional;
+import org.unclip.gateway.errors.ApiError;
+
+/**
+ * A snapshot of a job hash.
+ *
+ * @param stage the stage now running ("text-encoder", "prior", "decoder", "upsampler-1", ...), or
+ *     empty before the first one
+ * @param step last finished step of that stage (1-based), 0 if none
+ * @param totalSteps steps of that stage, 0 if unknown
+ * @param attempts how many times a worker has started the job
+ * @param error why the job failed, when {@code state} is FAILED
+ */
+public record JobStatus(
+    String id,
+    JobState state,
+    String stage,
+    int step,
+    int totalSteps,
+    int attempts,
+    Instant createdAt,
+    Instant updatedAt,
+    Optional<ApiError> error) {}

@@ -1,0 +1,244 @@
+package org.unclip.gateway.testing;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.imageio.ImageIO;
+import org.unclip.api.v1.DecoderEvent;
+import org.unclip.api.v1.DecoderRequest;
+import org.unclip.api.v1.DecoderResult;
+import org.unclip.api.v1.DecoderServiceGrpc;
+import org.unclip.api.v1.EncodeTextRequest;
+import org.unclip.api.v1.EncodeTextResponse;
+import org.unclip.api.v1.GeneratedImage;
+import org.unclip.api.v1.PriorEvent;
+import org.unclip.api.v1.PriorRequest;
+import org.unclip.api.v1.PriorResult;
+import org.unclip.api.v1.PriorServiceGrpc;
+import org.unclip.api.v1.Progress;
+import org.unclip.api.v1.Tensor;
+import org.unclip.api.v1.TextEncoderServiceGrpc;
+import org.unclip.api.v1.TextEncoding;
+
+/**
+ * Small stand-ins for the three stage services, each a real gRPC server on a random loopback
+ * port, built on the generated stubs. They check the shapes the gateway sends, answer tensors of
+ * the right shapes, and fail on request where a test needs them to:
+ *
+ * <ul>
+ *   <li>prompt containing "unknown-word": text encoder answers INVALID_ARGUMENT
+ *   <li>prompt containing "flaky": text encoder answers UNAVAILABLE once per prompt, then works
+ *   <li>prompt containing "offline": text encoder always answers UNAVAILABLE
+ *   <li>prior steps outside [2, 200] (0 = default): prior answers INVALID_ARGUMENT
+ *   <li>decoder guidance scale 99: decoder answers INTERNAL
+ *   <li>decoder steps 4242: decoder answers an image too few
+ * </ul>
+ *
+ * Decoded images are solid squares of the requested size whose colour comes from the seed.
+ */
+public final class FakeStages implements AutoCloseable {
+
+  static final int D = 4;
+  static final int L = 3;
+  static final int W = 2;
+
+  private final Server textEncoder;
+  private final Server prior;
+  private final Server decoder;
+
+  public final AtomicInteger textEncoderCalls = new AtomicInteger();
+  public volatile EncodeTextRequest lastTextRequest;
+  public volatile PriorRequest lastPriorRequest;
+  public volatile DecoderRequest lastDecoderRequest;
+  private final Map<String, AtomicInteger> flakyCalls = new ConcurrentHashMap<>();
+
+  public FakeStages() throws IOException {
+    textEncoder = start(new FakeTextEncoder());
+    prior = start(new FakePrior());
+    decoder = start(new FakeDecoder());
+  }
+
+  public int textEncoderPort() {
+    return textEncoder.getPort();
+  }
+
+  public int priorPort() {
+    return prior.getPort();
+  }
+
+  public int decoderPort() {
+    return decoder.getPort();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    for (Server server : new Server[] {textEncoder, prior, decoder}) {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static Server start(io.grpc.BindableService service) throws IOException {
+    return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(service)
+        .build()
+        .start();
+  }
+
+  /** A [shape] tensor filled with {@code value}. */
+  static Tensor tensor(float value, long... shape) {
+    long count = 1;
+    for (long s : shape) {
+      count *= s;
+    }
+    ByteBuffer data = ByteBuffer.allocate((int) count * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < count; i++) {
+      data.putFloat(value);
+    }
+    Tensor.Builder t = Tensor.newBuilder().setData(ByteString.copyFrom(data.array()));
+    for (long s : shape) {
+      t.addShape(s);
+    }
+    return t.build();
+  }
+
+  static TextEncoding encoding(int batch) {
+    return TextEncoding.newBuilder()
+        .setTextEmbeds(tensor(0.5f, batch, D))
+        .setLastHiddenState(tensor(0.25f, batch, L, W))
+        .setAttentionMask(tensor(1f, batch, L))
+        .build();
+  }
+
+  static byte[] png(int size, long seed) {
+    BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+    java.awt.Graphics2D g = image.createGraphics();
+    g.setColor(new Color((int) (seed & 0xFFFFFF)));
+    g.fillRect(0, 0, size, size);
+    g.dispose();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      ImageIO.write(image, "png", out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  private final class FakeTextEncoder extends TextEncoderServiceGrpc.TextEncoderServiceImplBase {
+    @Override
+    public void encodeText(EncodeTextRequest request, StreamObserver<EncodeTextResponse> response) {
+      textEncoderCalls.incrementAndGet();
+      lastTextRequest = request;
+      for (String prompt : request.getPromptsList()) {
+        if (prompt.contains("unknown-word")) {
+          response.onError(
+              Status.INVALID_ARGUMENT
+                  .withDescription("the prompt contains words outside the vocabulary: unknown-word")
+                  .asRuntimeException());
+          return;
+        }
+        if (prompt.contains("offline")) {
+          response.onError(Status.UNAVAILABLE.withDescription("text encoder is restarting").asRuntimeException());
+          return;
+        }
+        if (prompt.contains("flaky") && flakyCalls.computeIfAbsent(prompt, p -> new AtomicInteger()).getAndIncrement() == 0) {
+          response.onError(Status.UNAVAILABLE.withDescription("text encoder is warming up").asRuntimeException());
+          return;
+        }
+      }
+      response.onNext(
+          EncodeTextResponse.newBuilder()
+              .setConditional(encoding(request.getPromptsCount()))
+              .setUnconditional(encoding(1))
+              .build());
+      response.onCompleted();
+    }
+  }
+
+  private final class FakePrior extends PriorServiceGrpc.PriorServiceImplBase {
+    @Override
+    public void generateEmbeddings(PriorRequest request, StreamObserver<PriorEvent> response) {
+      lastPriorRequest = request;
+      int steps = request.getSteps() == 0 ? 3 : request.getSteps();
+      if (steps < 2 || steps > 200) {
+        response.onError(
+            Status.INVALID_ARGUMENT
+                .withDescription("steps must be in [2, 200], got " + request.getSteps())
+                .asRuntimeException());
+        return;
+      }
+      if (request.getSeedsCount() == 0 || request.getText().getTextEmbeds().getShape(0) != 1) {
+        response.onError(Status.INVALID_ARGUMENT.withDescription("expected seeds and a batch-1 text").asRuntimeException());
+        return;
+      }
+      for (int i = 1; i <= steps; i++) {
+        response.onNext(
+            PriorEvent.newBuilder()
+                .setProgress(Progress.newBuilder().setStage("prior").setStep(i).setTotalSteps(steps))
+                .build());
+      }
+      response.onNext(
+          PriorEvent.newBuilder()
+              .setResult(PriorResult.newBuilder().setImageEmbeds(tensor(0.1f, request.getSeedsCount(), D)))
+              .build());
+      response.onCompleted();
+    }
+  }
+
+  private final class FakeDecoder extends DecoderServiceGrpc.DecoderServiceImplBase {
+    @Override
+    public void generateImages(DecoderRequest request, StreamObserver<DecoderEvent> response) {
+      lastDecoderRequest = request;
+      if (request.getGuidanceScale() == 99f) {
+        response.onError(Status.INTERNAL.withDescription("ONNX Runtime failed: out of memory").asRuntimeException());
+        return;
+      }
+      int n = request.getSeedsCount();
+      if (request.getImageEmbeds().getShapeCount() != 2 || request.getImageEmbeds().getShape(0) != n) {
+        response.onError(
+            Status.INVALID_ARGUMENT
+                .withDescription("image_embeds must be [" + n + ", " + D + "], got " + request.getImageEmbeds().getShapeList())
+                .asRuntimeException());
+        return;
+      }
+      for (int i = 1; i <= 2; i++) {
+        response.onNext(
+            DecoderEvent.newBuilder()
+                .setProgress(Progress.newBuilder().setStage("decoder").setStep(i).setTotalSteps(2))
+                .build());
+      }
+      response.onNext(
+          DecoderEvent.newBuilder()
+              .setProgress(Progress.newBuilder().setStage("upsampler-1").setStep(1).setTotalSteps(1))
+              .build());
+      int size = request.getSize() == 0 ? 256 : request.getSize();
+      int count = request.getDecoderSteps() == 4242 ? n - 1 : n;
+      DecoderResult.Builder result = DecoderResult.newBuilder();
+      for (int i = 0; i < count; i++) {
+        long seed = request.getSeeds(i);
+        result.addImages(
+            GeneratedImage.newBuilder()
+                .setPng(ByteString.copyFrom(png(size, seed)))
+                .setSeed(seed)
+                .setWidth(size)
+                .setHeight(size));
+      }
+      response.onNext(DecoderEvent.newBuilder().setResult(result).build());
+      response.onCompleted();
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package org.unclip.textencoder;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+import java.util.ArrayList;
+import java.util.List;
+import org.unclip.api.v1.EncodeImageRequest;
+import org.unclip.api.v1.EncodeImageResponse;
+import org.unclip.api.v1.EncodeTextRequest;
+import org.unclip.api.v1.EncodeTextResponse;
+import org.unclip.api.v1.TextEncoderServiceGrpc;
+
+/** gRPC face of the text-encoder stage: checks the request, encodes, answers. */
+@GrpcService
+class TextEncoderGrpcService extends TextEncoderServiceGrpc.TextEncoderServiceImplBase {
+
+    /** Longest prompt accepted, in characters (the OpenAI Images API limit for dall-e-2). */
+    static final int MAX_PROMPT_CHARS = 1000;
+
+    private final TextEncoderStage stage;
+    private final StageConfig config;
+
+    TextEncoderGrpcService(TextEncoderStage stage, StageConfig config) {
+        this.stage = stage;
+        this.config = config;
+    }
+
+    @Override
+    @Blocking
+    public void encodeText(EncodeTextRequest request, StreamObserver<EncodeTextResponse> response) {
+        List<String> prompts = request.getPromptsList();
+        if (prompts.isEmpty()) {
+            response.onError(invalid("prompts must hold at least one prompt"));
+            return;
+        }
+        if (prompts.size() > config.maxBatch()) {
+            response.onError(invalid("at most " + config.maxBatch() + " prompts per call, got " + prompts.size()));
+            return;
+        }
+        for (int i = 0; i < prompts.size(); i++) {
+            if (prompts.get(i).length() > MAX_PROMPT_CHARS) {
+                response.onError(invalid("prompts[" + i + "] is longer than " + MAX_PROMPT_CHARS + " characters"));
+                return;
+            }
+        }
+        TextEncoding encoding = stage.encode(prompts);
+        response.onNext(EncodeTextResponse.newBuilder()
+                .setConditional(ProtoTensors.toProto(encoding))
+                .setUnconditional(ProtoTensors.toProto(stage.unconditional()))
+                .build());
+        response.onCompleted();
+    }
+
+    @Override
+    @Blocking
+    public void encodeImage(EncodeImageRequest request, StreamObserver<EncodeImageResponse> response) {
+        if (!stage.canEncodeImages()) {
+            response.onError(Status.UNIMPLEMENTED
+                    .withDescription("family " + stage.family().name() + " has no image encoder")
+                    .asRuntimeException());
+            return;
+        }
+        List<ByteString> images = request.getImagesList();
+        if (images.isEmpty()) {
+            response.onError(invalid("images must hold at least one encoded image"));
+            return;
+        }
+        if (images.size() > config.maxBatch()) {
+            response.onError(invalid("at most " + config.maxBatch() + " images per call, got " + images.size()));
+            return;
+        }
+        List<byte[]> bytes = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            if (images.get(i).size() > config.maxImageBytes()) {
+                response.onError(invalid("images[" + i + "] is larger than " + config.maxImageBytes() + " bytes"));
+                return;
+            }
+            bytes.add(images.get(i).toByteArray());
+        }
+        try {
+            response.onNext(EncodeImageResponse.newBuilder()
+                    .setImageEmbeds(ProtoTensors.toProto(stage.encodeImages(bytes)))
+                    .build());
+            response.onCompleted();
+        } catch (IllegalArgumentException e) {
+            response.onError(invalid(e.getMessage()));
+        }
+    }
+
+    private static RuntimeException invalid(String description) {
+        return Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException();
+    }
+}

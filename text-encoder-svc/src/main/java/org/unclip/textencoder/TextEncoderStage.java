@@ -1,0 +1,123 @@
+package org.unclip.textencoder;
+
+import io.quarkus.runtime.Startup;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jboss.logging.Logger;
+import org.unclip.core.family.ImageEncoderSpec;
+import org.unclip.core.family.ModelFamily;
+import org.unclip.core.image.BicubicResize;
+import org.unclip.core.image.Png;
+import org.unclip.core.onnx.OnnxModel;
+import org.unclip.core.tensor.LongTensor;
+import org.unclip.core.tensor.Tensor;
+
+/**
+ * The text-encoder stage: the family's tokenizer, its CLIP text encoder and its CLIP image
+ * encoder, loaded once at start-up. The encoding of the empty prompt, the unconditional input of
+ * classifier-free guidance, is computed once and reused.
+ */
+@Startup
+@ApplicationScoped
+class TextEncoderStage {
+
+    private static final Logger LOG = Logger.getLogger(TextEncoderStage.class);
+
+    private final ModelFamily family;
+    private final PromptTokenizer tokenizer;
+    private final OnnxModel textEncoder;
+    private final OnnxModel imageEncoder;
+    private final TextEncoding unconditional;
+
+    TextEncoderStage(StageConfig config) {
+        this.family = ModelFamily.load(Path.of(config.family().dir()));
+        try {
+            this.tokenizer = new PromptTokenizer(family.tokenizer(), family.contextLength());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + family.tokenizer(), e);
+        }
+        int threads = config.onnx().threads();
+        this.textEncoder = OnnxModel.load(family.textEncoder().graph(), threads);
+        this.imageEncoder =
+                family.imageEncoder() == null ? null : OnnxModel.load(family.imageEncoder().graph(), threads);
+        this.unconditional = encode(List.of(""));
+        LOG.infof("text encoder ready: family %s (%s), L=%d, D=%d",
+                family.name(), family.dir(), family.contextLength(), family.embeddingDim());
+    }
+
+    ModelFamily family() {
+        return family;
+    }
+
+    /** The encoding of the empty prompt, batch 1. */
+    TextEncoding unconditional() {
+        return unconditional;
+    }
+
+    TextEncoding encode(List<String> prompts) {
+        PromptTokenizer.TokenizedBatch tokens = tokenizer.tokenize(prompts);
+        long[] shape = {tokens.batch(), tokens.length()};
+        Map<String, Object> inputs = new LinkedHashMap<>();
+        inputs.put("input_ids", LongTensor.of(tokens.ids(), shape));
+        Map<String, Tensor> out = textEncoder.run(inputs);
+        float[] mask = new float[tokens.mask().length];
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = tokens.mask()[i] ? 1f : 0f;
+        }
+        return new TextEncoding(
+                out.get("text_embeds"), out.get("last_hidden_state"), Tensor.of(mask, shape));
+    }
+
+    boolean canEncodeImages() {
+        return imageEncoder != null;
+    }
+
+    /**
+     * CLIP image embeddings of encoded images (PNG, JPEG, ...): each is resized to the encoder's
+     * input side with the antialiased bicubic filter and normalised with the family's mean/std.
+     *
+     * @throws IllegalArgumentException if an image cannot be decoded
+     */
+    Tensor encodeImages(List<byte[]> images) {
+        ImageEncoderSpec spec = family.imageEncoder();
+        int side = spec.imageSize();
+        List<Tensor> pixels = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            Tensor rgb;
+            try {
+                rgb = Png.decode(images.get(i));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("image " + i + ": " + e.getMessage(), e);
+            }
+            Tensor resized = BicubicResize.resize(rgb.reshape(1, 3, rgb.dim(1), rgb.dim(2)), side, side);
+            float[] data = resized.data().clone();
+            int plane = side * side;
+            for (int c = 0; c < 3; c++) {
+                // Png.decode gives [-1, 1]; the encoder wants (x01 - mean) / std.
+                for (int p = c * plane; p < (c + 1) * plane; p++) {
+                    data[p] = ((data[p] + 1f) * 0.5f - spec.mean()[c]) / spec.std()[c];
+                }
+            }
+            pixels.add(Tensor.of(data, 1, 3, side, side));
+        }
+        Map<String, Object> inputs = Map.of("pixel_values", Tensor.concat(pixels));
+        return imageEncoder.run(inputs).get("image_embeds");
+    }
+
+    @PreDestroy
+    void close() {
+        textEncoder.close();
+        if (imageEncoder != null) {
+            imageEncoder.close();
+        }
+        tokenizer.close();
+    }
+
+}

@@ -1,0 +1,1 @@
+"""Shapes-world unCLIP: data, models, training, export and the PyTorch reference sampler."""
