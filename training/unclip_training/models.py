@@ -377,6 +377,9 @@ class SRConfig:
     channels: tuple = (32, 64)
     mid_blocks: int = 2
     time_embed_dim: int = 128
+    # "x0_residual": the network predicts x0 - lowres_up; the graph converts that to epsilon with the
+    # schedule's alphas_cumprod[t], so the contract (epsilon out) holds while training is on x0.
+    parametrization: str = "x0_residual"
 
 
 def space_to_depth(x, p):
@@ -410,8 +413,10 @@ class SRUNet(nn.Module):
         self.conv_out = nn.Conv2d(c0, 3 * p * p, 3, padding=1)
         nn.init.zeros_(self.conv_out.weight)
         nn.init.zeros_(self.conv_out.bias)
+        from .schedule import Schedule
+        self.register_buffer("alphas_cumprod", Schedule().alphas_cumprod.clone(), persistent=False)
 
-    def forward(self, sample, timestep):
+    def net(self, sample, timestep):
         p = self.cfg.patch
         emb = self.time_embed(timestep_embedding(timestep, self.cfg.channels[0]))
         h0 = self.rb_in(self.conv_in(space_to_depth(sample, p)), emb)
@@ -421,6 +426,16 @@ class SRUNet(nn.Module):
         h = self.up(F.interpolate(h, scale_factor=2.0, mode="nearest"))
         h = self.rb_out(torch.cat([h, h0], dim=1), emb)
         return depth_to_space(self.conv_out(F.silu(self.norm_out(h))), p)
+
+    def predict_x0(self, sample, timestep):
+        return sample[:, 3:] + self.net(sample, timestep)
+
+    def forward(self, sample, timestep):
+        if self.cfg.parametrization != "x0_residual":
+            return self.net(sample, timestep)
+        x0 = self.predict_x0(sample, timestep)
+        ac = self.alphas_cumprod[timestep].reshape(-1, 1, 1, 1)
+        return (sample[:, :3] - ac.sqrt() * x0) / (1.0 - ac).sqrt()
 
 
 def sr_config(stage: str) -> SRConfig:

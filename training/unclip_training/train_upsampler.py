@@ -1,6 +1,8 @@
 """Train a conv-only diffusion upsampler (sr_64: 32->64, sr_256: 64->256) on random crops.
 
-Input = concat(x_t, bicubic-antialias-upsampled low-res) on channels; target = epsilon.
+Input = concat(x_t, bicubic-antialias-upsampled low-res) on channels; output = epsilon. The network
+predicts the residual x0 - lowres_up and the graph turns it into epsilon with alphas_cumprod[t]
+(SRConfig.parametrization), so training minimises the x0 error, which suits 7-step sampling.
 The low-res conditioning is degraded at random (blur, noise, small colour shifts) so the stage also
 cleans up what the stage before it produces.
 """
@@ -129,8 +131,10 @@ def main(argv=None):
         t = torch.from_numpy(rng.integers(0, 1000, hp["batch"]))
         noise = torch.randn_like(hi)
         xt = sched.q_sample(hi, t, noise)
-        pred = net(torch.cat([xt, up], dim=1), t)
-        loss = F.mse_loss(pred, noise)
+        if cfg.parametrization == "x0_residual":
+            loss = F.mse_loss(net.predict_x0(torch.cat([xt, up], dim=1), t), hi)
+        else:
+            loss = F.mse_loss(net(torch.cat([xt, up], dim=1), t), noise)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)

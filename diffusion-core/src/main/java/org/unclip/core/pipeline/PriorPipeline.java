@@ -106,7 +106,7 @@ public final class PriorPipeline {
             latents = Checks.finite(step.prevSample(), "prior step " + (i + 1));
             progress.onStep(new StepProgress(StepProgress.PRIOR, i + 1, timesteps.length, step.predictedOriginal()));
         }
-        return denormalise(latents);
+        return Checks.finite(denormalise(latents), "prior (denormalised with clip_mean/clip_std)");
     }
 
     private Tensor denormalise(Tensor z) {

@@ -1,5 +1,6 @@
 package org.unclip.core.sampler;
 
+import java.util.Arrays;
 import org.unclip.core.schedule.NoiseSchedule;
 import org.unclip.core.tensor.Tensor;
 
@@ -42,8 +43,8 @@ public record DdpmSampler(
         if (varianceChannels != (varianceType == VarianceType.LEARNED_RANGE)) {
             throw new IllegalArgumentException(varianceType.configName() + " needs a model output "
                     + (varianceChannels ? "without" : "with") + " variance channels; got "
-                    + java.util.Arrays.toString(modelOutput.shape()) + " for sample "
-                    + java.util.Arrays.toString(sample.shape()));
+                    + Arrays.toString(modelOutput.shape()) + " for sample "
+                    + Arrays.toString(sample.shape()));
         }
         boolean noisy = addsNoise(t, prevT);
         if (noisy) {

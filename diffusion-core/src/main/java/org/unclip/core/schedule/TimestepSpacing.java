@@ -52,5 +52,4 @@ public enum TimestepSpacing {
     public static int previous(int[] timesteps, int i) {
         return i + 1 < timesteps.length ? timesteps[i + 1] : -1;
     }
-
 }

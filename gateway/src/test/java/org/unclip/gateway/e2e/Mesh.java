@@ -21,135 +21,135 @@ import java.util.UUID;
  */
 final class Mesh implements AutoCloseable {
 
-  private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
 
-  private final List<Process> processes = new ArrayList<>();
-  private final List<Integer> healthPorts = new ArrayList<>();
-  private final Path logs;
-  private final int gatewayPort;
+    private final List<Process> processes = new ArrayList<>();
+    private final List<Integer> healthPorts = new ArrayList<>();
+    private final Path logs;
+    private final int gatewayPort;
 
-  private Mesh(Path logs, int gatewayPort) {
-    this.logs = logs;
-    this.gatewayPort = gatewayPort;
-  }
-
-  static Mesh start(Path root, Path family) throws IOException, InterruptedException {
-    Path logs = root.resolve("gateway/target/e2e-logs");
-    Files.createDirectories(logs);
-    int[] grpc = {freePort(), freePort(), freePort()};
-    int[] http = {freePort(), freePort(), freePort()};
-    Mesh mesh = new Mesh(logs, freePort());
-    try {
-      String[] stages = {"text-encoder-svc", "prior-svc", "decoder-svc"};
-      for (int i = 0; i < stages.length; i++) {
-        mesh.launch(
-            root,
-            stages[i],
-            http[i],
-            "-Dunclip.family.dir=" + family.toAbsolutePath(),
-            "-Dquarkus.grpc.server.port=" + grpc[i]);
-      }
-      String prefix = "unclip-e2e-" + UUID.randomUUID().toString().substring(0, 8);
-      mesh.launch(
-          root,
-          "gateway",
-          mesh.gatewayPort,
-          "-Dquarkus.grpc.clients.text-encoder.port=" + grpc[0],
-          "-Dquarkus.grpc.clients.prior.port=" + grpc[1],
-          "-Dquarkus.grpc.clients.decoder.port=" + grpc[2],
-          "-Dunclip.redis.key-prefix=" + prefix);
-      mesh.awaitReady();
-      return mesh;
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      mesh.close();
-      throw e;
+    private Mesh(Path logs, int gatewayPort) {
+        this.logs = logs;
+        this.gatewayPort = gatewayPort;
     }
-  }
 
-  URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + gatewayPort + path);
-  }
-
-  Path logs() {
-    return logs;
-  }
-
-  private void launch(Path root, String module, int httpPort, String... properties)
-      throws IOException {
-    Path jar = root.resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(jar + " is missing: package " + module + " first");
-    }
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx2g");
-    command.add("-Dquarkus.http.port=" + httpPort);
-    command.addAll(List.of(properties));
-    command.add("-jar");
-    command.add(jar.toString());
-    Path log = logs.resolve(module + ".log");
-    Process process =
-        new ProcessBuilder(command)
-            .directory(root.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    processes.add(process);
-    healthPorts.add(httpPort);
-  }
-
-  private void awaitReady() throws IOException, InterruptedException {
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    Instant deadline = Instant.now().plus(READY_TIMEOUT);
-    for (int port : healthPorts) {
-      HttpRequest probe =
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-              .timeout(Duration.ofSeconds(2))
-              .build();
-      while (true) {
-        for (Process p : processes) {
-          if (!p.isAlive()) {
-            throw new IllegalStateException(
-                "a mesh process exited with " + p.exitValue() + "; logs in " + logs);
-          }
-        }
+    static Mesh start(Path root, Path family) throws IOException, InterruptedException {
+        Path logs = root.resolve("gateway/target/e2e-logs");
+        Files.createDirectories(logs);
+        int[] grpc = {freePort(), freePort(), freePort()};
+        int[] http = {freePort(), freePort(), freePort()};
+        Mesh mesh = new Mesh(logs, freePort());
         try {
-          if (client.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-            break;
-          }
-        } catch (IOException notYet) {
-          // not listening yet
+            String[] stages = {"text-encoder-svc", "prior-svc", "decoder-svc"};
+            for (int i = 0; i < stages.length; i++) {
+                mesh.launch(
+                        root,
+                        stages[i],
+                        http[i],
+                        "-Dunclip.family.dir=" + family.toAbsolutePath(),
+                        "-Dquarkus.grpc.server.port=" + grpc[i]);
+            }
+            String prefix = "unclip-e2e-" + UUID.randomUUID().toString().substring(0, 8);
+            mesh.launch(
+                    root,
+                    "gateway",
+                    mesh.gatewayPort,
+                    "-Dquarkus.grpc.clients.text-encoder.port=" + grpc[0],
+                    "-Dquarkus.grpc.clients.prior.port=" + grpc[1],
+                    "-Dquarkus.grpc.clients.decoder.port=" + grpc[2],
+                    "-Dunclip.redis.key-prefix=" + prefix);
+            mesh.awaitReady();
+            return mesh;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            mesh.close();
+            throw e;
         }
-        if (Instant.now().isAfter(deadline)) {
-          throw new IllegalStateException(
-              "port " + port + " not ready after " + READY_TIMEOUT + "; logs in " + logs);
-        }
-        Thread.sleep(250);
-      }
     }
-  }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + gatewayPort + path);
     }
-  }
 
-  @Override
-  public void close() {
-    for (Process p : processes) {
-      p.destroy();
+    Path logs() {
+        return logs;
     }
-    for (Process p : processes) {
-      try {
-        if (!p.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
-          p.destroyForcibly();
+
+    private void launch(Path root, String module, int httpPort, String... properties)
+            throws IOException {
+        Path jar = root.resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: package " + module + " first");
         }
-      } catch (InterruptedException e) {
-        p.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx2g");
+        command.add("-Dquarkus.http.port=" + httpPort);
+        command.addAll(List.of(properties));
+        command.add("-jar");
+        command.add(jar.toString());
+        Path log = logs.resolve(module + ".log");
+        Process process =
+                new ProcessBuilder(command)
+                        .directory(root.toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .start();
+        processes.add(process);
+        healthPorts.add(httpPort);
     }
-  }
+
+    private void awaitReady() throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        Instant deadline = Instant.now().plus(READY_TIMEOUT);
+        for (int port : healthPorts) {
+            HttpRequest probe =
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+                            .timeout(Duration.ofSeconds(2))
+                            .build();
+            while (true) {
+                for (Process p : processes) {
+                    if (!p.isAlive()) {
+                        throw new IllegalStateException(
+                                "a mesh process exited with " + p.exitValue() + "; logs in " + logs);
+                    }
+                }
+                try {
+                    if (client.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        break;
+                    }
+                } catch (IOException notYet) {
+                    // not listening yet
+                }
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IllegalStateException(
+                            "port " + port + " not ready after " + READY_TIMEOUT + "; logs in " + logs);
+                }
+                Thread.sleep(250);
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Process p : processes) {
+            p.destroy();
+        }
+        for (Process p : processes) {
+            try {
+                if (!p.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
 }

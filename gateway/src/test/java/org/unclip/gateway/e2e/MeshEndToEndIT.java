@@ -31,111 +31,111 @@ import org.junit.jupiter.params.provider.MethodSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MeshEndToEndIT {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private Mesh mesh;
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private Mesh mesh;
 
-  @BeforeAll
-  void startMesh() throws Exception {
-    Path root = Path.of(System.getProperty("unclip.root", "..")).toAbsolutePath().normalize();
-    Path family = root.resolve(System.getProperty("unclip.test.family", "models/shapes-tiny"));
-    assertThat(family.resolve("family.json")).as("model family for the end-to-end test").exists();
-    mesh = Mesh.start(root, family);
-  }
-
-  @AfterAll
-  void stopMesh() {
-    if (mesh != null) {
-      mesh.close();
+    @BeforeAll
+    void startMesh() throws Exception {
+        Path root = Path.of(System.getProperty("unclip.root", "..")).toAbsolutePath().normalize();
+        Path family = root.resolve(System.getProperty("unclip.test.family", "models/shapes-tiny"));
+        assertThat(family.resolve("family.json")).as("model family for the end-to-end test").exists();
+        mesh = Mesh.start(root, family);
     }
-  }
 
-  @ParameterizedTest(name = "n={0}")
-  @MethodSource("imageCounts")
-  void generatesValid256PixelPngs(int n) throws Exception {
-    HttpResponse<String> response =
-        post(
-            """
-            {"prompt": "a large red circle in the center on a blue background",
-             "n": %d, "size": "256x256", "response_format": "b64_json"}
-            """
-                .formatted(n));
-
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    JsonNode body = JSON.readTree(response.body());
-    assertThat(body.get("created").asLong()).isPositive();
-    assertThat(body.get("data")).hasSize(n);
-    for (JsonNode item : body.get("data")) {
-      byte[] png = Base64.getDecoder().decode(item.get("b64_json").asText());
-      assertThat(png).startsWith(PNG_SIGNATURE);
-      BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
-      assertThat(image).isNotNull();
-      assertThat(image.getWidth()).isEqualTo(256);
-      assertThat(image.getHeight()).isEqualTo(256);
+    @AfterAll
+    void stopMesh() {
+        if (mesh != null) {
+            mesh.close();
+        }
     }
-    assertThat(response.headers().firstValue("x-request-id")).isPresent();
-  }
 
-  static Stream<Integer> imageCounts() {
-    return Stream.of(1, 2);
-  }
+    @ParameterizedTest(name = "n={0}")
+    @MethodSource("imageCounts")
+    void generatesValid256PixelPngs(int n) throws Exception {
+        HttpResponse<String> response =
+                post(
+                        """
+                        {"prompt": "a large red circle in the center on a blue background",
+                          "n": %d, "size": "256x256", "response_format": "b64_json"}
+                        """
+                                .formatted(n));
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("clientMistakes")
-  void clientMistakesGetOpenAiErrors(String what, String body, String param) throws Exception {
-    HttpResponse<String> response = post(body);
-
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
-    JsonNode error = JSON.readTree(response.body()).get("error");
-    assertThat(error).as(response.body()).isNotNull();
-    assertThat(error.get("message").asText()).isNotBlank();
-    assertThat(error.get("type").asText()).isEqualTo("invalid_request_error");
-    assertThat(error.has("param")).isTrue();
-    assertThat(error.has("code")).isTrue();
-    if (param != null) {
-      assertThat(error.get("param").asText()).isEqualTo(param);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode body = JSON.readTree(response.body());
+        assertThat(body.get("created").asLong()).isPositive();
+        assertThat(body.get("data")).hasSize(n);
+        for (JsonNode item : body.get("data")) {
+            byte[] png = Base64.getDecoder().decode(item.get("b64_json").asText());
+            assertThat(png).startsWith(PNG_SIGNATURE);
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+            assertThat(image).isNotNull();
+            assertThat(image.getWidth()).isEqualTo(256);
+            assertThat(image.getHeight()).isEqualTo(256);
+        }
+        assertThat(response.headers().firstValue("x-request-id")).isPresent();
     }
-  }
 
-  static Stream<Arguments> clientMistakes() {
-    return Stream.of(
-        Arguments.of("missing prompt", "{\"n\": 1}", "prompt"),
-        Arguments.of("empty prompt", "{\"prompt\": \"   \"}", "prompt"),
-        Arguments.of("n = 0", "{\"prompt\": \"a red circle\", \"n\": 0}", "n"),
-        Arguments.of("n = 11", "{\"prompt\": \"a red circle\", \"n\": 11}", "n"),
-        Arguments.of("size", "{\"prompt\": \"a red circle\", \"size\": \"300x300\"}", "size"),
-        Arguments.of("malformed JSON", "{\"prompt\": \"a red circle\"", null));
-  }
-
-  @Test
-  void sameSeedGivesSameImage() throws Exception {
-    String body =
-        """
-        {"prompt": "a small green triangle on the left on a white background",
-         "seed": 1234, "response_format": "b64_json"}
-        """;
-    JsonNode first = JSON.readTree(post(body).body());
-    JsonNode second = JSON.readTree(post(body).body());
-    assertThat(first.get("data").get(0).get("b64_json").asText())
-        .isEqualTo(second.get("data").get(0).get("b64_json").asText());
-  }
-
-  private HttpResponse<String> post(String body) throws IOException, InterruptedException {
-    HttpRequest request =
-        HttpRequest.newBuilder(mesh.uri("/v1/images/generations"))
-            .timeout(Duration.ofMinutes(5))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build();
-    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() >= 500) {
-      try (Stream<Path> logs = Files.list(mesh.logs())) {
-        logs.forEach(p -> System.err.println("see " + p));
-      }
+    static Stream<Integer> imageCounts() {
+        return Stream.of(1, 2);
     }
-    return response;
-  }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("clientMistakes")
+    void clientMistakesGetOpenAiErrors(String what, String body, String param) throws Exception {
+        HttpResponse<String> response = post(body);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        JsonNode error = JSON.readTree(response.body()).get("error");
+        assertThat(error).as(response.body()).isNotNull();
+        assertThat(error.get("message").asText()).isNotBlank();
+        assertThat(error.get("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.has("param")).isTrue();
+        assertThat(error.has("code")).isTrue();
+        if (param != null) {
+            assertThat(error.get("param").asText()).isEqualTo(param);
+        }
+    }
+
+    static Stream<Arguments> clientMistakes() {
+        return Stream.of(
+                Arguments.of("missing prompt", "{\"n\": 1}", "prompt"),
+                Arguments.of("empty prompt", "{\"prompt\": \"   \"}", "prompt"),
+                Arguments.of("n = 0", "{\"prompt\": \"a red circle\", \"n\": 0}", "n"),
+                Arguments.of("n = 11", "{\"prompt\": \"a red circle\", \"n\": 11}", "n"),
+                Arguments.of("size", "{\"prompt\": \"a red circle\", \"size\": \"300x300\"}", "size"),
+                Arguments.of("malformed JSON", "{\"prompt\": \"a red circle\"", null));
+    }
+
+    @Test
+    void sameSeedGivesSameImage() throws Exception {
+        String body =
+                """
+                {"prompt": "a small green triangle on the left on a white background",
+                  "seed": 1234, "response_format": "b64_json"}
+                """;
+        JsonNode first = JSON.readTree(post(body).body());
+        JsonNode second = JSON.readTree(post(body).body());
+        assertThat(first.get("data").get(0).get("b64_json").asText())
+                .isEqualTo(second.get("data").get(0).get("b64_json").asText());
+    }
+
+    private HttpResponse<String> post(String body) throws IOException, InterruptedException {
+        HttpRequest request =
+                HttpRequest.newBuilder(mesh.uri("/v1/images/generations"))
+                        .timeout(Duration.ofMinutes(5))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() >= 500) {
+            try (Stream<Path> logs = Files.list(mesh.logs())) {
+                logs.forEach(p -> System.err.println("see " + p));
+            }
+        }
+        return response;
+    }
 }

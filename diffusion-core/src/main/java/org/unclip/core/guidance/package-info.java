@@ -1,0 +1,2 @@
+/** Classifier-free guidance over batches laid out as [uncond; cond]. */
+package org.unclip.core.guidance;

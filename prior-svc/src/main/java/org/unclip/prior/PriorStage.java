@@ -1,0 +1,41 @@
+package org.unclip.prior;
+
+import io.quarkus.runtime.Startup;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.file.Path;
+import org.jboss.logging.Logger;
+import org.unclip.core.family.ModelFamily;
+import org.unclip.core.onnx.OnnxPriorStage;
+import org.unclip.core.pipeline.PriorPipeline;
+
+/** The family's prior graph, loaded once at start-up and closed on shutdown. */
+@Startup
+@ApplicationScoped
+class PriorStage {
+
+    private static final Logger LOG = Logger.getLogger(PriorStage.class);
+
+    private final ModelFamily family;
+    private final OnnxPriorStage prior;
+
+    PriorStage(PriorConfig config) {
+        this.family = ModelFamily.load(Path.of(config.family().dir()));
+        this.prior = OnnxPriorStage.load(family, config.onnx().threads());
+        LOG.infof("prior ready: family %s (%s), D=%d, steps %s, guidance %s", family.name(), family.dir(),
+                family.embeddingDim(), family.prior().steps(), family.prior().guidance());
+    }
+
+    ModelFamily family() {
+        return family;
+    }
+
+    PriorPipeline pipeline() {
+        return prior.pipeline();
+    }
+
+    @PreDestroy
+    void close() {
+        prior.close();
+    }
+}
