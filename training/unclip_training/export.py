@@ -35,7 +35,7 @@ def _cfg(cls, d):
     return cls(**d)
 
 
-def load_family_modules(ckpt_dir=CKPT_DIR, untrained=False, seed=0):
+def load_family_modules(ckpt_dir=CKPT_DIR, untrained=False, seed=0, missing_ok=False):
     """-> dict of torch modules (eval mode) + metadata, from weights-only checkpoints or random."""
     ckpt_dir = Path(ckpt_dir)
     torch.manual_seed(seed)
@@ -46,6 +46,9 @@ def load_family_modules(ckpt_dir=CKPT_DIR, untrained=False, seed=0):
         if untrained:
             return None
         if not p.exists():
+            if missing_ok:
+                print(f"note: {p} missing, that stage has random weights")
+                return None
             raise FileNotFoundError(f"missing checkpoint {p} (train it or pass --untrained)")
         return torch.load(p, map_location="cpu")
 

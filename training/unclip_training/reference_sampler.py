@@ -39,8 +39,8 @@ class Cascade:
         self.trace = None  # set to a dict to record intermediate tensors (parity goldens)
 
     @classmethod
-    def from_checkpoints(cls, ckpt_dir=CKPT_DIR, untrained=False):
-        return cls(load_family_modules(ckpt_dir, untrained))
+    def from_checkpoints(cls, ckpt_dir=CKPT_DIR, untrained=False, missing_ok=True):
+        return cls(load_family_modules(ckpt_dir, untrained, missing_ok=missing_ok))
 
     def _rec(self, key, value):
         if self.trace is not None:

@@ -50,7 +50,7 @@ public class ErrorMappers {
                 "method_not_allowed");
         break;
       case 406:
-        error = new ApiError(406, ApiError.INVALID_REQUEST, "Not acceptable (" + where + "): this endpoint answers " + "application/json.", null, null);
+        error = new ApiError(406, ApiError.INVALID_REQUEST, "Not acceptable (" + where + "): see the endpoint's documented response types.", null, null);
         break;
       case 415:
         error = ApiError.invalidRequest("Unsupported Content-Type for " + where + ": send JSON with 'Content-Type: application/json'.", null, "unsupported_content_type");

@@ -17,6 +17,7 @@ import jakarta.ws.rs.core.UriInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -107,15 +108,14 @@ public class ImagesResource {
             request.decoderGuidanceScale());
     String jobId = UUID.randomUUID().toString().replace("-", "");
     Duration timeout = config.jobs().waitTimeout();
-    CompletableFuture<JobOutcome> outcome = waiter.await(jobId, timeout);
     try {
       store.submit(jobId, spec, store.now().plus(timeout));
     } catch (RuntimeException e) {
-      waiter.forget(jobId);
       LOG.warnf("request %s: cannot queue job: %s", spec.requestId(), e.getMessage());
       throw new ApiException(
           ApiError.server(503, "The job queue is unavailable; try again shortly.", "queue_unavailable"), null, e);
     }
+    CompletableFuture<JobOutcome> outcome = waiter.await(jobId, timeout);
     LOG.debugf("request %s: job %s queued (%d image(s), %s)", spec.requestId(), jobId, spec.n(), request.size().label());
     String baseUrl = baseUrl(uriInfo);
     return outcome.handle(
@@ -144,12 +144,31 @@ public class ImagesResource {
 
   @GET
   @Path("/jobs/{job}")
-  public JobView job(@PathParam("job") String jobId) {
+  public JobView job(@PathParam("job") String jobId, @Context UriInfo uriInfo) {
+    Optional<JobStatus> found = JOB_ID.matcher(jobId).matches() ? store.status(jobId) : Optional.empty();
     JobStatus status =
-        (JOB_ID.matcher(jobId).matches() ? store.status(jobId) : java.util.Optional.<JobStatus>empty())
-            .orElseThrow(
-                () -> new ApiException(ApiError.notFound("No job '" + jobId + "': it does not exist or has expired.")));
-    return JobView.of(status);
+        found.orElseThrow(
+            () -> new ApiException(ApiError.notFound("No job '" + jobId + "': it does not exist or has expired.")));
+    List<ImagesResponse.Image> data = null;
+    if (status.state() == JobState.SUCCEEDED) {
+      String baseUrl = baseUrl(uriInfo);
+      data =
+          store.resultSeeds(jobId)
+              .map(
+                  seeds -> {
+                    List<ImagesResponse.Image> images = new ArrayList<>(seeds.size());
+                    for (int i = 0; i < seeds.size(); i++) {
+                      images.add(new ImagesResponse.Image(null, imageUrl(baseUrl, jobId, i), seeds.get(i)));
+                    }
+                    return images;
+                  })
+              .orElse(null);
+    }
+    return JobView.of(status, data);
+  }
+
+  private static String imageUrl(String baseUrl, String jobId, int index) {
+    return baseUrl + "/v1/images/results/" + jobId + "/" + index + ".png";
   }
 
   private Response respond(String jobId, ResponseFormat format, String baseUrl, JobOutcome outcome) {
@@ -167,7 +186,7 @@ public class ImagesResource {
       StoredImage image = outcome.images().get(i);
       data.add(
           format == ResponseFormat.URL
-              ? new ImagesResponse.Image(null, baseUrl + "/v1/images/results/" + jobId + "/" + i + ".png", image.seed())
+              ? new ImagesResponse.Image(null, imageUrl(baseUrl, jobId, i), image.seed())
               : new ImagesResponse.Image(image.pngBase64(), null, image.seed()));
     }
     return Response.ok(new ImagesResponse(status.createdAt().getEpochSecond(), data))

@@ -2,10 +2,14 @@ package org.unclip.gateway.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
 import org.unclip.gateway.errors.ApiError;
 import org.unclip.gateway.jobs.JobStatus;
 
-/** {@code GET /v1/images/jobs/{job}}: where a job stands. Times are Unix seconds. */
+/**
+ * {@code GET /v1/images/jobs/{job}}: where a job stands, and its images once it has succeeded
+ * (useful after a request gave up waiting). Times are Unix seconds.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobView(
     String id,
@@ -17,9 +21,14 @@ public record JobView(
     int attempts,
     @JsonProperty("created_at") long createdAt,
     @JsonProperty("updated_at") long updatedAt,
+    List<ImagesResponse.Image> data,
     ApiError.Detail error) {
 
-  static JobView of(JobStatus status) {
+  /**
+   * @param data URLs and seeds of the images once the job has succeeded (and until they expire),
+   *     else null
+   */
+  static JobView of(JobStatus status, List<ImagesResponse.Image> data) {
     return new JobView(
         status.id(),
         "image.generation.job",
@@ -30,6 +39,7 @@ public record JobView(
         status.attempts(),
         status.createdAt().getEpochSecond(),
         status.updatedAt().getEpochSecond(),
+        data,
         status.error().map(e -> e.body().error()).orElse(null));
   }
 }

@@ -286,6 +286,27 @@ public class JobStore {
     return Optional.of(images);
   }
 
+  /** The seeds of a succeeded job's images, in order, without fetching the images. */
+  public Optional<List<Long>> resultSeeds(String id) {
+    String count = redis.commands().hget(keys.result(id), "count");
+    if (count == null) {
+      return Optional.empty();
+    }
+    int n = Integer.parseInt(count);
+    String[] fields = new String[n];
+    for (int i = 0; i < n; i++) {
+      fields[i] = i + ":seed";
+    }
+    List<Long> seeds = new ArrayList<>(n);
+    for (var value : redis.commands().hmget(keys.result(id), fields)) {
+      if (!value.hasValue()) {
+        return Optional.empty();
+      }
+      seeds.add(Long.parseLong(value.getValue()));
+    }
+    return Optional.of(seeds);
+  }
+
   /** One PNG of a succeeded job, if it exists and has not expired. */
   public Optional<byte[]> image(String id, int index) {
     String png = redis.commands().hget(keys.result(id), index + ":png");

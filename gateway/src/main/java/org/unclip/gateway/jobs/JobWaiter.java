@@ -71,23 +71,17 @@ public class JobWaiter {
   /**
    * Completes with the job's outcome (its final status and, on success, its images) once it
    * succeeds or fails; completes exceptionally with a {@link java.util.concurrent.TimeoutException}
-   * after {@code timeout}, or a {@link JobGoneException} if the job expires meanwhile. Register before
-   * submitting the job, so no notification can slip by.
+   * after {@code timeout}, or a {@link JobGoneException} if the job expires meanwhile. Call it
+   * once the job is stored; a job that finished before this call is found by an immediate check.
    */
   public CompletableFuture<JobOutcome> await(String jobId, Duration timeout) {
     subscribe();
     CompletableFuture<JobOutcome> future = new CompletableFuture<>();
     waiting.put(jobId, future);
     future.whenComplete((status, error) -> waiting.remove(jobId, future));
-    return future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  /** Stops waiting for a job (its submission failed). */
-  public void forget(String jobId) {
-    CompletableFuture<JobOutcome> future = waiting.remove(jobId);
-    if (future != null) {
-      future.cancel(false);
-    }
+    future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    checkers.execute(() -> check(jobId));
+    return future;
   }
 
   /** Number of requests this replica is waiting for. */

@@ -262,8 +262,15 @@ public class JobWorker {
           "job %s (request %s): %d image(s) in %d ms",
           jobId, job.spec().requestId(), images.size(), Duration.ofNanos(System.nanoTime() - started).toMillis());
     } catch (StageException e) {
-      LOG.warnf("job %s (request %s) failed: %s", jobId, job.spec().requestId(), e.getMessage());
-      store.fail(jobId, StageErrors.toApiError(e));
+      ApiError error = StageErrors.toApiError(e);
+      // A request the stages reject is the client's business, not an operational problem.
+      LOG.logf(
+          error.status() < 500 ? Logger.Level.INFO : Logger.Level.WARN,
+          "job %s (request %s) failed: %s",
+          jobId,
+          job.spec().requestId(),
+          e.getMessage());
+      store.fail(jobId, error);
     } catch (JobStoreException | RedisException e) {
       throw e; // the entry stays pending and is retried elsewhere
     } catch (RuntimeException e) {

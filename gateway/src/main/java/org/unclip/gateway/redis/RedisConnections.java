@@ -43,21 +43,7 @@ public class RedisConnections {
     this.commandTimeout = config.redis().commandTimeout();
     RedisURI uri = RedisURI.create(config.redis().url());
     uri.setTimeout(commandTimeout);
-    this.resources =
-        DefaultClientResources.builder()
-            .ioThreadPoolSize(2)
-            .computationThreadPoolSize(2)
-            .nettyCustomizer(
-                new NettyCustomizer() {
-                  @Override
-                  public void afterBootstrapInitialized(Bootstrap bootstrap) {
-                    // With Netty 4.2's default adaptive allocator, Lettuce's event-loop threads
-                    // failed (NPE in CleanerJava9) freeing their buffer caches as Quarkus shut
-                    // down; the pooled allocator, Netty 4.1's default, shuts down cleanly.
-                    bootstrap.option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
-                  }
-                })
-            .build();
+    this.resources = clientResources();
     this.client = RedisClient.create(resources, uri);
     client.setOptions(
         ClientOptions.builder()
@@ -66,6 +52,28 @@ public class RedisConnections {
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .timeoutOptions(TimeoutOptions.enabled())
             .build());
+  }
+
+  /**
+   * Lettuce's I/O resources as the gateway uses them; also for tools and tests that talk to the
+   * same Redis. The caller shuts them down after its clients.
+   */
+  public static ClientResources clientResources() {
+    return DefaultClientResources.builder()
+        .ioThreadPoolSize(2)
+        .computationThreadPoolSize(2)
+        .nettyCustomizer(
+            new NettyCustomizer() {
+              @Override
+              public void afterBootstrapInitialized(Bootstrap bootstrap) {
+                // With Netty 4.2's default adaptive allocator, Lettuce's event-loop threads
+                // failed (NPE in CleanerJava9) freeing their buffer caches as Quarkus shut
+                // down, and never terminated; the pooled allocator, Netty 4.1's default,
+                // shuts down cleanly.
+                bootstrap.option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
+              }
+            })
+        .build();
   }
 
   /** Synchronous commands on the shared connection; thread-safe. */

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -37,6 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.unclip.gateway.jobs.Seeds;
 import org.unclip.gateway.testing.FakeStages;
 import org.unclip.gateway.testing.FakeStagesResource;
+import org.unclip.gateway.testing.TestRedis;
 
 /**
  * The HTTP API end to end through the real Redis job queue, with fake stages behind it.
@@ -48,8 +47,7 @@ class ImagesResourceTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private static RedisClient redisClient;
-  private static StatefulRedisConnection<String, String> redisConnection;
+  private static TestRedis testRedis;
 
   @TestHTTPResource("/")
   URI base;
@@ -61,18 +59,16 @@ class ImagesResourceTest {
 
   @BeforeAll
   static void connect() {
-    redisClient = RedisClient.create(FakeStagesResource.REDIS_URL);
-    redisConnection = redisClient.connect();
+    testRedis = new TestRedis();
   }
 
   @AfterAll
   static void disconnect() {
-    redisConnection.close();
-    redisClient.shutdown();
+    testRedis.close();
   }
 
   private static RedisCommands<String, String> redis() {
-    return redisConnection.sync();
+    return testRedis.sync();
   }
 
   // ------------------------------------------------------------------ helpers
@@ -254,6 +250,9 @@ class ImagesResourceTest {
     JsonNode view = json(status);
     assertThat(view.get("state").asText()).isEqualTo("succeeded");
     assertThat(view.get("id").asText()).isEqualTo(jobId);
+    assertThat(view.get("data")).hasSize(2);
+    assertThat(view.get("data").get(1).get("seed").asLong()).isEqualTo(Seeds.derive(11, 1));
+    assertThat(view.get("data").get(1).get("url").asText()).endsWith("/v1/images/results/" + jobId + "/1.png");
   }
 
   // ------------------------------------------------------------------ client mistakes

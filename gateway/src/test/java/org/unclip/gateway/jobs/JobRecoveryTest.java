@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lettuce.core.Consumer;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.TransactionResult;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -23,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.unclip.gateway.testing.FakeStagesResource;
+import org.unclip.gateway.testing.TestRedis;
 
 /**
  * The worker side of the queue against the real Redis: entries of crashed consumers are
@@ -32,25 +31,22 @@ import org.unclip.gateway.testing.FakeStagesResource;
 @QuarkusTestResource(FakeStagesResource.class)
 class JobRecoveryTest {
 
-  private static RedisClient redisClient;
-  private static StatefulRedisConnection<String, String> connection;
+  private static TestRedis testRedis;
 
   @Inject JobStore store;
 
   @BeforeAll
   static void connect() {
-    redisClient = RedisClient.create(FakeStagesResource.REDIS_URL);
-    connection = redisClient.connect();
+    testRedis = new TestRedis();
   }
 
   @AfterAll
   static void disconnect() {
-    connection.close();
-    redisClient.shutdown();
+    testRedis.close();
   }
 
   private static RedisCommands<String, String> redis() {
-    return connection.sync();
+    return testRedis.sync();
   }
 
   /** Writes a job hash the way {@link JobStore#submit} does, with some fields overridden. */
@@ -162,7 +158,7 @@ class JobRecoveryTest {
   }
 
   @Test
-  void everyKey_livesUnderTheConfiguredPrefix_withATtl() {
+  void everyKey_livesUnderTheConfiguredPrefix() {
     assertThat(store.keys().stream()).startsWith("unclip-test-").endsWith(":jobs");
     assertThat(store.keys().job("x")).isEqualTo(store.keys().prefix() + "job:x");
   }

@@ -2,6 +2,7 @@ package org.unclip.gateway.testing;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -67,9 +68,11 @@ public final class FakeStages implements AutoCloseable {
   private final Map<String, AtomicInteger> flakyCalls = new ConcurrentHashMap<>();
 
   public FakeStages() throws IOException {
-    textEncoder = start(new FakeTextEncoder());
-    prior = start(new FakePrior());
-    decoder = start(new FakeDecoder());
+    // Bound through the AsyncService interfaces rather than the ImplBase classes, which Quarkus
+    // would discover in the test index and serve itself.
+    textEncoder = start(TextEncoderServiceGrpc.bindService(new FakeTextEncoder()));
+    prior = start(PriorServiceGrpc.bindService(new FakePrior()));
+    decoder = start(DecoderServiceGrpc.bindService(new FakeDecoder()));
   }
 
   public int textEncoderPort() {
@@ -91,7 +94,7 @@ public final class FakeStages implements AutoCloseable {
     }
   }
 
-  private static Server start(io.grpc.BindableService service) throws IOException {
+  private static Server start(ServerServiceDefinition service) throws IOException {
     return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
         .addService(service)
         .build()
@@ -138,7 +141,7 @@ public final class FakeStages implements AutoCloseable {
     return out.toByteArray();
   }
 
-  private final class FakeTextEncoder extends TextEncoderServiceGrpc.TextEncoderServiceImplBase {
+  private final class FakeTextEncoder implements TextEncoderServiceGrpc.AsyncService {
     @Override
     public void encodeText(EncodeTextRequest request, StreamObserver<EncodeTextResponse> response) {
       textEncoderCalls.incrementAndGet();
@@ -169,7 +172,7 @@ public final class FakeStages implements AutoCloseable {
     }
   }
 
-  private final class FakePrior extends PriorServiceGrpc.PriorServiceImplBase {
+  private final class FakePrior implements PriorServiceGrpc.AsyncService {
     @Override
     public void generateEmbeddings(PriorRequest request, StreamObserver<PriorEvent> response) {
       lastPriorRequest = request;
@@ -199,7 +202,7 @@ public final class FakeStages implements AutoCloseable {
     }
   }
 
-  private final class FakeDecoder extends DecoderServiceGrpc.DecoderServiceImplBase {
+  private final class FakeDecoder implements DecoderServiceGrpc.AsyncService {
     @Override
     public void generateImages(DecoderRequest request, StreamObserver<DecoderEvent> response) {
       lastDecoderRequest = request;

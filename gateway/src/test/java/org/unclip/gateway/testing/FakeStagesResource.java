@@ -1,10 +1,8 @@
 package org.unclip.gateway.testing;
 
 import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,8 +16,7 @@ import java.util.UUID;
  */
 public class FakeStagesResource implements QuarkusTestResourceLifecycleManager {
 
-  public static final String REDIS_URL =
-      System.getenv().getOrDefault("UNCLIP_TEST_REDIS_URL", "redis://127.0.0.1:6379");
+  public static final String REDIS_URL = TestRedis.URL;
 
   private FakeStages stages;
   private String prefix;
@@ -32,13 +29,14 @@ public class FakeStagesResource implements QuarkusTestResourceLifecycleManager {
       throw new UncheckedIOException(e);
     }
     prefix = "unclip-test-" + UUID.randomUUID().toString().substring(0, 8) + ":";
+    // In test mode Quarkus gRPC clients use test-port, not port.
     return Map.of(
         "quarkus.grpc.clients.text-encoder.host", "127.0.0.1",
-        "quarkus.grpc.clients.text-encoder.port", Integer.toString(stages.textEncoderPort()),
+        "quarkus.grpc.clients.text-encoder.test-port", Integer.toString(stages.textEncoderPort()),
         "quarkus.grpc.clients.prior.host", "127.0.0.1",
-        "quarkus.grpc.clients.prior.port", Integer.toString(stages.priorPort()),
+        "quarkus.grpc.clients.prior.test-port", Integer.toString(stages.priorPort()),
         "quarkus.grpc.clients.decoder.host", "127.0.0.1",
-        "quarkus.grpc.clients.decoder.port", Integer.toString(stages.decoderPort()),
+        "quarkus.grpc.clients.decoder.test-port", Integer.toString(stages.decoderPort()),
         "unclip.redis.url", REDIS_URL,
         "unclip.redis.key-prefix", prefix);
   }
@@ -65,19 +63,16 @@ public class FakeStagesResource implements QuarkusTestResourceLifecycleManager {
     if (prefix == null) {
       return;
     }
-    RedisClient client = RedisClient.create(REDIS_URL);
-    try (StatefulRedisConnection<String, String> connection = client.connect()) {
+    try (TestRedis redis = new TestRedis()) {
       ScanCursor cursor = ScanCursor.INITIAL;
       do {
         KeyScanCursor<String> keys =
-            connection.sync().scan(cursor, ScanArgs.Builder.matches(prefix + "*").limit(500));
+            redis.sync().scan(cursor, ScanArgs.Builder.matches(prefix + "*").limit(500));
         if (!keys.getKeys().isEmpty()) {
-          connection.sync().del(keys.getKeys().toArray(String[]::new));
+          redis.sync().del(keys.getKeys().toArray(String[]::new));
         }
         cursor = keys;
       } while (!cursor.isFinished());
-    } finally {
-      client.shutdown();
     }
   }
 }
