@@ -23,12 +23,6 @@ public interface GatewayConfig {
 
   Api api();
 
-  /**
-   * The project's root directory. The build passes it to every module's tests; the gateway does
-   * not use it, but it lives under this prefix, so it must be known here.
-   */
-  Optional<String> root();
-
   /** Where the job queue lives. */
   interface Redis {
     /** Lettuce URI, e.g. {@code redis://127.0.0.1:6379/0} or {@code rediss://user:pw@host:6380}. */

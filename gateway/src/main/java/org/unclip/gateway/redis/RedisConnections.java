@@ -9,10 +9,6 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.NettyCustomizer;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.channel.ChannelOption;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -62,17 +58,6 @@ public class RedisConnections {
     return DefaultClientResources.builder()
         .ioThreadPoolSize(2)
         .computationThreadPoolSize(2)
-        .nettyCustomizer(
-            new NettyCustomizer() {
-              @Override
-              public void afterBootstrapInitialized(Bootstrap bootstrap) {
-                // With Netty 4.2's default adaptive allocator, Lettuce's event-loop threads
-                // failed (NPE in CleanerJava9) freeing their buffer caches as Quarkus shut
-                // down, and never terminated; the pooled allocator, Netty 4.1's default,
-                // shuts down cleanly.
-                bootstrap.option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
-              }
-            })
         .build();
   }
 
