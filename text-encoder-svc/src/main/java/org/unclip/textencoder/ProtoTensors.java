@@ -1,9 +1,8 @@
 package org.unclip.textencoder;
 
 import com.google.protobuf.ByteString;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import org.unclip.core.tensor.Tensor;
+import org.unclip.core.tensor.WireTensor;
 
 /** Converts between core tensors and the wire format: shape plus packed little-endian float32. */
 final class ProtoTensors {
@@ -11,13 +10,10 @@ final class ProtoTensors {
     private ProtoTensors() {}
 
     static org.unclip.api.v1.Tensor toProto(Tensor tensor) {
-        ByteBuffer bytes = ByteBuffer.allocate(tensor.size() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(tensor.data());
-        org.unclip.api.v1.Tensor.Builder proto = org.unclip.api.v1.Tensor.newBuilder();
-        for (long d : tensor.shape()) {
-            proto.addShape(d);
-        }
-        return proto.setData(ByteString.copyFrom(bytes.array())).build();
+        return org.unclip.api.v1.Tensor.newBuilder()
+                .addAllShape(java.util.Arrays.stream(tensor.shape()).boxed().toList())
+                .setData(ByteString.copyFrom(WireTensor.toLittleEndian(tensor)))
+                .build();
     }
 
     static org.unclip.api.v1.TextEncoding toProto(TextEncoding encoding) {

@@ -3,6 +3,8 @@ package org.unclip.core.pipeline;
 import java.util.List;
 import org.unclip.core.tensor.BoolTensor;
 import org.unclip.core.tensor.Tensor;
+import org.unclip.core.tensor.WireTensor;
+import org.unclip.core.tensor.WireTensor.MalformedTensorException;
 
 /**
  * What the text encoder says about a batch of prompts.
@@ -23,6 +25,29 @@ public record TextConditioning(Tensor textEmbeds, Tensor hiddenStates, BoolTenso
             throw new IllegalArgumentException("text conditioning parts disagree: " + textEmbeds + ", "
                     + hiddenStates + ", " + mask);
         }
+    }
+
+    /**
+     * Decodes a text encoding received from another service: {@code text_embeds [B,D]},
+     * {@code last_hidden_state [B,L,W]} and an {@code attention_mask [B,L]} of 0s and 1s.
+     *
+     * @param field the name messages use for the whole encoding
+     * @param batch the expected batch, or {@link WireTensor#ANY}
+     * @throws MalformedTensorException naming the part that is not as expected
+     */
+    public static TextConditioning decode(String field, WireTensor textEmbeds, WireTensor lastHiddenState,
+            WireTensor attentionMask, long batch, int d, int l, int w) {
+        Tensor embeds = textEmbeds.decode(field + ".text_embeds", batch, d);
+        long b = embeds.dim(0);
+        Tensor hidden = lastHiddenState.decode(field + ".last_hidden_state", b, l, w);
+        Tensor mask = attentionMask.decode(field + ".attention_mask", b, l);
+        for (int i = 0; i < mask.size(); i++) {
+            float m = mask.get(i);
+            if (m != 0f && m != 1f) {
+                throw new MalformedTensorException(field + ".attention_mask must hold only 0 and 1, found " + m);
+            }
+        }
+        return new TextConditioning(embeds, hidden, BoolTensor.nonZero(mask));
     }
 
     public int batch() {
