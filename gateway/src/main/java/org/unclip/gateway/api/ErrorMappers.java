@@ -19,100 +19,100 @@ import org.unclip.gateway.jobs.JobStoreException;
  */
 public class ErrorMappers {
 
-  private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
+    private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
 
-  @ServerExceptionMapper
-  public Response api(ApiException e) {
-    return ErrorResponses.of(e);
-  }
-
-  @ServerExceptionMapper
-  public Response webApplication(WebApplicationException e, HttpServerRequest request) {
-    Response original = e.getResponse();
-    int status = original == null ? 500 : original.getStatus();
-    if (status < 400) {
-      return original;
+    @ServerExceptionMapper
+    public Response api(ApiException e) {
+        return ErrorResponses.of(e);
     }
-    String where = request.method() + " " + request.path();
-    ApiError error;
-    switch (status) {
-      case 404:
-        error = ApiError.notFound("Invalid URL (" + where + ")");
-        break;
-      case 405:
-        String allowed = original.getHeaderString("Allow");
-        error =
-            new ApiError(
-                405,
-                ApiError.INVALID_REQUEST,
-                "Method not allowed (" + where + ")" + (allowed == null ? "" : "; allowed: " + allowed),
-                null,
-                "method_not_allowed");
-        break;
-      case 406:
-        error = new ApiError(406, ApiError.INVALID_REQUEST, "Not acceptable (" + where + "): see the endpoint's documented response types.", null, null);
-        break;
-      case 415:
-        error = ApiError.invalidRequest("Unsupported Content-Type for " + where + ": send JSON with 'Content-Type: application/json'.", null, "unsupported_content_type");
-        break;
-      default:
-        if (status >= 500) {
-          LOG.errorf(e, "request %s: %s failed", requestId(request), where);
-          error = ApiError.server(status, "The server had an error while processing your request.", null);
-        } else {
-          error = new ApiError(status, ApiError.INVALID_REQUEST, message(e, where), null, null);
+
+    @ServerExceptionMapper
+    public Response webApplication(WebApplicationException e, HttpServerRequest request) {
+        Response original = e.getResponse();
+        int status = original == null ? 500 : original.getStatus();
+        if (status < 400) {
+            return original;
         }
+        String where = request.method() + " " + request.path();
+        ApiError error;
+        switch (status) {
+            case 404:
+                error = ApiError.notFound("Invalid URL (" + where + ")");
+                break;
+            case 405:
+                String allowed = original.getHeaderString("Allow");
+                error =
+                        new ApiError(
+                                405,
+                                ApiError.INVALID_REQUEST,
+                                "Method not allowed (" + where + ")" + (allowed == null ? "" : "; allowed: " + allowed),
+                                null,
+                                "method_not_allowed");
+                break;
+            case 406:
+                error = new ApiError(406, ApiError.INVALID_REQUEST, "Not acceptable (" + where + "): see the endpoint's documented response types.", null, null);
+                break;
+            case 415:
+                error = ApiError.invalidRequest("Unsupported Content-Type for " + where + ": send JSON with 'Content-Type: application/json'.", null, "unsupported_content_type");
+                break;
+            default:
+                if (status >= 500) {
+                    LOG.errorf(e, "request %s: %s failed", requestId(request), where);
+                    error = ApiError.server(status, "The server had an error while processing your request.", null);
+                } else {
+                    error = new ApiError(status, ApiError.INVALID_REQUEST, message(e, where), null, null);
+                }
+        }
+        Response.ResponseBuilder builder = ErrorResponses.builder(error);
+        if (original != null && original.getHeaderString("Allow") != null) {
+            builder.header("Allow", original.getHeaderString("Allow"));
+        }
+        return builder.build();
     }
-    Response.ResponseBuilder builder = ErrorResponses.builder(error);
-    if (original != null && original.getHeaderString("Allow") != null) {
-      builder.header("Allow", original.getHeaderString("Allow"));
+
+    /** Bodies that reach Jackson data binding (none of the images endpoints do, but be safe). */
+    @ServerExceptionMapper
+    public Response json(JsonProcessingException e) {
+        String param = null;
+        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            param = mapping.getPath().get(0).getFieldName();
+        }
+        return ErrorResponses.of(
+                ApiError.invalidRequest(
+                        "We could not parse the JSON body of your request: " + GenerationRequestParser.describe(e),
+                        param,
+                        "invalid_json"));
     }
-    return builder.build();
-  }
 
-  /** Bodies that reach Jackson data binding (none of the images endpoints do, but be safe). */
-  @ServerExceptionMapper
-  public Response json(JsonProcessingException e) {
-    String param = null;
-    if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
-      param = mapping.getPath().get(0).getFieldName();
+    @ServerExceptionMapper
+    public Response redis(RedisException e, HttpServerRequest request) {
+        LOG.warnf("request %s: Redis failure: %s", requestId(request), e.getMessage());
+        return ErrorResponses.of(ApiError.server(503, "The job queue is unavailable; try again shortly.", "queue_unavailable"));
     }
-    return ErrorResponses.of(
-        ApiError.invalidRequest(
-            "We could not parse the JSON body of your request: " + GenerationRequestParser.describe(e),
-            param,
-            "invalid_json"));
-  }
 
-  @ServerExceptionMapper
-  public Response redis(RedisException e, HttpServerRequest request) {
-    LOG.warnf("request %s: Redis failure: %s", requestId(request), e.getMessage());
-    return ErrorResponses.of(ApiError.server(503, "The job queue is unavailable; try again shortly.", "queue_unavailable"));
-  }
+    @ServerExceptionMapper
+    public Response jobStore(JobStoreException e, HttpServerRequest request) {
+        LOG.warnf("request %s: job store failure: %s", requestId(request), e.getMessage());
+        return ErrorResponses.of(ApiError.server(503, "The job queue is unavailable; try again shortly.", "queue_unavailable"));
+    }
 
-  @ServerExceptionMapper
-  public Response jobStore(JobStoreException e, HttpServerRequest request) {
-    LOG.warnf("request %s: job store failure: %s", requestId(request), e.getMessage());
-    return ErrorResponses.of(ApiError.server(503, "The job queue is unavailable; try again shortly.", "queue_unavailable"));
-  }
+    @ServerExceptionMapper
+    public Response anything(Throwable e, HttpServerRequest request) {
+        String id = requestId(request);
+        LOG.errorf(e, "request %s: unexpected failure of %s %s", id, request.method(), request.path());
+        return ErrorResponses.of(
+                ApiError.server(
+                        500,
+                        "The server had an error while processing your request. Quote request id " + id + " when reporting it.",
+                        null));
+    }
 
-  @ServerExceptionMapper
-  public Response anything(Throwable e, HttpServerRequest request) {
-    String id = requestId(request);
-    LOG.errorf(e, "request %s: unexpected failure of %s %s", id, request.method(), request.path());
-    return ErrorResponses.of(
-        ApiError.server(
-            500,
-            "The server had an error while processing your request. Quote request id " + id + " when reporting it.",
-            null));
-  }
+    private static String requestId(HttpServerRequest request) {
+        return request == null ? "?" : request.getHeader(RequestIds.HEADER);
+    }
 
-  private static String requestId(HttpServerRequest request) {
-    return request == null ? "?" : request.getHeader(RequestIds.HEADER);
-  }
-
-  private static String message(WebApplicationException e, String where) {
-    String message = e.getMessage();
-    return message == null || message.isBlank() ? "The request could not be handled (" + where + ")." : message;
-  }
+    private static String message(WebApplicationException e, String where) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? "The request could not be handled (" + where + ")." : message;
+    }
 }

@@ -8,22 +8,22 @@ import org.unclip.gateway.errors.ApiException;
 /** Builds HTTP responses in the OpenAI error shape. */
 final class ErrorResponses {
 
-  /** Tells OpenAI SDKs whether to retry, overriding their status-code rules. */
-  static final String SHOULD_RETRY = "x-should-retry";
+    /** Tells OpenAI SDKs whether to retry, overriding their status-code rules. */
+    static final String SHOULD_RETRY = "x-should-retry";
 
-  private ErrorResponses() {}
+    private ErrorResponses() {}
 
-  static Response of(ApiError error) {
-    return builder(error).build();
-  }
+    static Response of(ApiError error) {
+        return builder(error).build();
+    }
 
-  static Response of(ApiException e) {
-    Response.ResponseBuilder builder = builder(e.error());
-    e.shouldRetry().ifPresent(retry -> builder.header(SHOULD_RETRY, retry.toString()));
-    return builder.build();
-  }
+    static Response of(ApiException e) {
+        Response.ResponseBuilder builder = builder(e.error());
+        e.shouldRetry().ifPresent(retry -> builder.header(SHOULD_RETRY, retry.toString()));
+        return builder.build();
+    }
 
-  static Response.ResponseBuilder builder(ApiError error) {
-    return Response.status(error.status()).type(MediaType.APPLICATION_JSON_TYPE).entity(error.body());
-  }
+    static Response.ResponseBuilder builder(ApiError error) {
+        return Response.status(error.status()).type(MediaType.APPLICATION_JSON_TYPE).entity(error.body());
+    }
 }

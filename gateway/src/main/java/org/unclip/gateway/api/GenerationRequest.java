@@ -18,26 +18,26 @@ import java.util.OptionalLong;
  * @param seed seed of image 0, if the client chose one
  */
 public record GenerationRequest(
-    String prompt,
-    int n,
-    ImageSize size,
-    ResponseFormat responseFormat,
-    String model,
-    String user,
-    OptionalLong seed,
-    int priorSteps,
-    int decoderSteps,
-    int upsamplerSteps,
-    float priorGuidanceScale,
-    float decoderGuidanceScale) {
+        String prompt,
+        int n,
+        ImageSize size,
+        ResponseFormat responseFormat,
+        String model,
+        String user,
+        OptionalLong seed,
+        int priorSteps,
+        int decoderSteps,
+        int upsamplerSteps,
+        float priorGuidanceScale,
+        float decoderGuidanceScale) {
 
-  public GenerationRequest {
-    Objects.requireNonNull(prompt, "prompt");
-    Objects.requireNonNull(size, "size");
-    Objects.requireNonNull(responseFormat, "responseFormat");
-    Objects.requireNonNull(seed, "seed");
-    if (n < 1) {
-      throw new IllegalArgumentException("n must be >= 1, got " + n);
+    public GenerationRequest {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(size, "size");
+        Objects.requireNonNull(responseFormat, "responseFormat");
+        Objects.requireNonNull(seed, "seed");
+        if (n < 1) {
+            throw new IllegalArgumentException("n must be >= 1, got " + n);
+        }
     }
-  }
 }

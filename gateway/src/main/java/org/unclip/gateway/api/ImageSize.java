@@ -12,20 +12,20 @@ import java.util.regex.Pattern;
  */
 public record ImageSize(String label, int pixels) {
 
-  private static final Pattern SQUARE = Pattern.compile("([1-9][0-9]{0,4})x([1-9][0-9]{0,4})");
+    private static final Pattern SQUARE = Pattern.compile("([1-9][0-9]{0,4})x([1-9][0-9]{0,4})");
 
-  public ImageSize {
-    if (pixels <= 0) {
-      throw new IllegalArgumentException("pixels must be positive, got " + pixels);
+    public ImageSize {
+        if (pixels <= 0) {
+            throw new IllegalArgumentException("pixels must be positive, got " + pixels);
+        }
     }
-  }
 
-  /** Parses {@code "WxW"}; empty for anything else, including non-square sizes. */
-  public static Optional<ImageSize> parse(String label) {
-    Matcher m = SQUARE.matcher(label.trim());
-    if (!m.matches() || !m.group(1).equals(m.group(2))) {
-      return Optional.empty();
+    /** Parses {@code "WxW"}; empty for anything else, including non-square sizes. */
+    public static Optional<ImageSize> parse(String label) {
+        Matcher m = SQUARE.matcher(label.trim());
+        if (!m.matches() || !m.group(1).equals(m.group(2))) {
+            return Optional.empty();
+        }
+        return Optional.of(new ImageSize(m.group(1) + "x" + m.group(2), Integer.parseInt(m.group(1))));
     }
-    return Optional.of(new ImageSize(m.group(1) + "x" + m.group(2), Integer.parseInt(m.group(1))));
-  }
 }

@@ -51,177 +51,177 @@ import org.unclip.gateway.jobs.StoredImage;
 @Produces(MediaType.APPLICATION_JSON)
 public class ImagesResource {
 
-  /** Names the job behind a response, for {@code GET /v1/images/jobs/{job}}. */
-  public static final String JOB_ID_HEADER = "x-unclip-job-id";
+    /** Names the job behind a response, for {@code GET /v1/images/jobs/{job}}. */
+    public static final String JOB_ID_HEADER = "x-unclip-job-id";
 
-  private static final Logger LOG = Logger.getLogger(ImagesResource.class);
-  private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{32}");
+    private static final Logger LOG = Logger.getLogger(ImagesResource.class);
+    private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{32}");
 
-  private final GenerationRequestParser parser;
-  private final JobStore store;
-  private final JobWaiter waiter;
-  private final GatewayConfig config;
+    private final GenerationRequestParser parser;
+    private final JobStore store;
+    private final JobWaiter waiter;
+    private final GatewayConfig config;
 
-  @Inject
-  public ImagesResource(GatewayConfig config, JobStore store, JobWaiter waiter) {
-    this.config = config;
-    this.store = store;
-    this.waiter = waiter;
-    this.parser =
-        new GenerationRequestParser(
-            config.api().sizes(),
-            config.api().maxPromptLength(),
-            config.api().maxImages(),
-            ResponseFormat.fromWireName(config.api().defaultResponseFormat())
+    @Inject
+    public ImagesResource(GatewayConfig config, JobStore store, JobWaiter waiter) {
+        this.config = config;
+        this.store = store;
+        this.waiter = waiter;
+        this.parser =
+                new GenerationRequestParser(
+                        config.api().sizes(),
+                        config.api().maxPromptLength(),
+                        config.api().maxImages(),
+                        ResponseFormat.fromWireName(config.api().defaultResponseFormat())
+                                .orElseThrow(
+                                        () ->
+                                                new IllegalArgumentException(
+                                                        "unclip.api.default-response-format must be b64_json or url, got "
+                                                                + config.api().defaultResponseFormat())));
+    }
+
+    @POST
+    @Path("/generations")
+    @Consumes(MediaType.WILDCARD)
+    @Blocking
+    public CompletionStage<Response> generate(
+            byte[] body,
+            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @HeaderParam(RequestIds.HEADER) String requestId,
+            @Context UriInfo uriInfo) {
+        GenerationRequest request = parser.parse(contentType, body);
+        long seed = request.seed().orElseGet(() -> Seeds.draw(ThreadLocalRandom.current()));
+        List<Long> seeds = new ArrayList<>(request.n());
+        for (long s : Seeds.forImages(seed, request.n())) {
+            seeds.add(s);
+        }
+        JobSpec spec =
+                new JobSpec(
+                        requestId == null ? RequestIds.newId() : requestId,
+                        request.prompt(),
+                        request.size().pixels(),
+                        seeds,
+                        request.priorSteps(),
+                        request.decoderSteps(),
+                        request.upsamplerSteps(),
+                        request.priorGuidanceScale(),
+                        request.decoderGuidanceScale());
+        String jobId = UUID.randomUUID().toString().replace("-", "");
+        Duration timeout = config.jobs().waitTimeout();
+        try {
+            store.submit(jobId, spec, store.now().plus(timeout));
+        } catch (RuntimeException e) {
+            LOG.warnf("request %s: cannot queue job: %s", spec.requestId(), e.getMessage());
+            throw new ApiException(
+                    ApiError.server(503, "The job queue is unavailable; try again shortly.", "queue_unavailable"), null, e);
+        }
+        CompletableFuture<JobOutcome> outcome = waiter.await(jobId, timeout);
+        LOG.debugf("request %s: job %s queued (%d image(s), %s)", spec.requestId(), jobId, spec.n(), request.size().label());
+        String baseUrl = baseUrl(uriInfo);
+        return outcome.handle(
+                (done, error) ->
+                        error == null
+                                ? respond(jobId, request.responseFormat(), baseUrl, done)
+                                : respondToWaitFailure(jobId, spec.requestId(), timeout, error));
+    }
+
+    @GET
+    @Path("/results/{job}/{index: [0-9]{1,3}}.png")
+    @Produces({"image/png", MediaType.APPLICATION_JSON})
+    public Response image(@PathParam("job") String jobId, @PathParam("index") int index) {
+        if (!JOB_ID.matcher(jobId).matches()) {
+            throw new ApiException(ApiError.notFound("No image " + index + " of job '" + jobId + "': no such job."));
+        }
+        return store
+                .image(jobId, index)
+                .map(png -> Response.ok(png, "image/png").header(JOB_ID_HEADER, jobId).build())
                 .orElseThrow(
-                    () ->
-                        new IllegalArgumentException(
-                            "unclip.api.default-response-format must be b64_json or url, got "
-                                + config.api().defaultResponseFormat())));
-  }
+                        () ->
+                                new ApiException(
+                                        ApiError.notFound(
+                                                "No image " + index + " of job '" + jobId + "': it does not exist or has expired.")));
+    }
 
-  @POST
-  @Path("/generations")
-  @Consumes(MediaType.WILDCARD)
-  @Blocking
-  public CompletionStage<Response> generate(
-      byte[] body,
-      @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-      @HeaderParam(RequestIds.HEADER) String requestId,
-      @Context UriInfo uriInfo) {
-    GenerationRequest request = parser.parse(contentType, body);
-    long seed = request.seed().orElseGet(() -> Seeds.draw(ThreadLocalRandom.current()));
-    List<Long> seeds = new ArrayList<>(request.n());
-    for (long s : Seeds.forImages(seed, request.n())) {
-      seeds.add(s);
+    @GET
+    @Path("/jobs/{job}")
+    public JobView job(@PathParam("job") String jobId, @Context UriInfo uriInfo) {
+        Optional<JobStatus> found = JOB_ID.matcher(jobId).matches() ? store.status(jobId) : Optional.empty();
+        JobStatus status =
+                found.orElseThrow(
+                        () -> new ApiException(ApiError.notFound("No job '" + jobId + "': it does not exist or has expired.")));
+        List<ImagesResponse.Image> data = null;
+        if (status.state() == JobState.SUCCEEDED) {
+            String baseUrl = baseUrl(uriInfo);
+            data =
+                    store.resultSeeds(jobId)
+                            .map(
+                                    seeds -> {
+                                        List<ImagesResponse.Image> images = new ArrayList<>(seeds.size());
+                                        for (int i = 0; i < seeds.size(); i++) {
+                                            images.add(new ImagesResponse.Image(null, imageUrl(baseUrl, jobId, i), seeds.get(i)));
+                                        }
+                                        return images;
+                                    })
+                            .orElse(null);
+        }
+        return JobView.of(status, data);
     }
-    JobSpec spec =
-        new JobSpec(
-            requestId == null ? RequestIds.newId() : requestId,
-            request.prompt(),
-            request.size().pixels(),
-            seeds,
-            request.priorSteps(),
-            request.decoderSteps(),
-            request.upsamplerSteps(),
-            request.priorGuidanceScale(),
-            request.decoderGuidanceScale());
-    String jobId = UUID.randomUUID().toString().replace("-", "");
-    Duration timeout = config.jobs().waitTimeout();
-    try {
-      store.submit(jobId, spec, store.now().plus(timeout));
-    } catch (RuntimeException e) {
-      LOG.warnf("request %s: cannot queue job: %s", spec.requestId(), e.getMessage());
-      throw new ApiException(
-          ApiError.server(503, "The job queue is unavailable; try again shortly.", "queue_unavailable"), null, e);
-    }
-    CompletableFuture<JobOutcome> outcome = waiter.await(jobId, timeout);
-    LOG.debugf("request %s: job %s queued (%d image(s), %s)", spec.requestId(), jobId, spec.n(), request.size().label());
-    String baseUrl = baseUrl(uriInfo);
-    return outcome.handle(
-        (done, error) ->
-            error == null
-                ? respond(jobId, request.responseFormat(), baseUrl, done)
-                : respondToWaitFailure(jobId, spec.requestId(), timeout, error));
-  }
 
-  @GET
-  @Path("/results/{job}/{index: [0-9]{1,3}}.png")
-  @Produces({"image/png", MediaType.APPLICATION_JSON})
-  public Response image(@PathParam("job") String jobId, @PathParam("index") int index) {
-    if (!JOB_ID.matcher(jobId).matches()) {
-      throw new ApiException(ApiError.notFound("No image " + index + " of job '" + jobId + "': no such job."));
+    private static String imageUrl(String baseUrl, String jobId, int index) {
+        return baseUrl + "/v1/images/results/" + jobId + "/" + index + ".png";
     }
-    return store
-        .image(jobId, index)
-        .map(png -> Response.ok(png, "image/png").header(JOB_ID_HEADER, jobId).build())
-        .orElseThrow(
-            () ->
-                new ApiException(
-                    ApiError.notFound(
-                        "No image " + index + " of job '" + jobId + "': it does not exist or has expired.")));
-  }
 
-  @GET
-  @Path("/jobs/{job}")
-  public JobView job(@PathParam("job") String jobId, @Context UriInfo uriInfo) {
-    Optional<JobStatus> found = JOB_ID.matcher(jobId).matches() ? store.status(jobId) : Optional.empty();
-    JobStatus status =
-        found.orElseThrow(
-            () -> new ApiException(ApiError.notFound("No job '" + jobId + "': it does not exist or has expired.")));
-    List<ImagesResponse.Image> data = null;
-    if (status.state() == JobState.SUCCEEDED) {
-      String baseUrl = baseUrl(uriInfo);
-      data =
-          store.resultSeeds(jobId)
-              .map(
-                  seeds -> {
-                    List<ImagesResponse.Image> images = new ArrayList<>(seeds.size());
-                    for (int i = 0; i < seeds.size(); i++) {
-                      images.add(new ImagesResponse.Image(null, imageUrl(baseUrl, jobId, i), seeds.get(i)));
-                    }
-                    return images;
-                  })
-              .orElse(null);
+    private Response respond(String jobId, ResponseFormat format, String baseUrl, JobOutcome outcome) {
+        JobStatus status = outcome.status();
+        if (status.state() != JobState.SUCCEEDED) {
+            ApiError error =
+                    status.error().orElse(ApiError.server(500, "The job failed without saying why.", "internal_error"));
+            return ErrorResponses.builder(error)
+                    .header(JOB_ID_HEADER, jobId)
+                    .header(ErrorResponses.SHOULD_RETRY, error.status() == 504 ? "false" : null)
+                    .build();
+        }
+        List<ImagesResponse.Image> data = new ArrayList<>(outcome.images().size());
+        for (int i = 0; i < outcome.images().size(); i++) {
+            StoredImage image = outcome.images().get(i);
+            data.add(
+                    format == ResponseFormat.URL
+                            ? new ImagesResponse.Image(null, imageUrl(baseUrl, jobId, i), image.seed())
+                            : new ImagesResponse.Image(image.pngBase64(), null, image.seed()));
+        }
+        return Response.ok(new ImagesResponse(status.createdAt().getEpochSecond(), data))
+                .header(JOB_ID_HEADER, jobId)
+                .build();
     }
-    return JobView.of(status, data);
-  }
 
-  private static String imageUrl(String baseUrl, String jobId, int index) {
-    return baseUrl + "/v1/images/results/" + jobId + "/" + index + ".png";
-  }
+    private Response respondToWaitFailure(String jobId, String requestId, Duration timeout, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof TimeoutException) {
+            LOG.warnf("request %s: job %s not finished within %s", requestId, jobId, timeout);
+            return ErrorResponses.builder(
+                            ApiError.server(
+                                    504,
+                                    "The images were not ready within " + timeout.toSeconds() + " s; the job may still finish (see GET /v1/images/jobs/" + jobId + ").",
+                                    "timeout"))
+                    .header(JOB_ID_HEADER, jobId)
+                    // Retrying would queue the same work again behind the job that is still running.
+                    .header(ErrorResponses.SHOULD_RETRY, "false")
+                    .build();
+        }
+        if (cause instanceof JobWaiter.JobGoneException) {
+            return ErrorResponses.builder(ApiError.server(500, cause.getMessage(), "job_expired"))
+                    .header(JOB_ID_HEADER, jobId)
+                    .build();
+        }
+        LOG.errorf(cause, "request %s: waiting for job %s failed", requestId, jobId);
+        return ErrorResponses.builder(
+                        ApiError.server(500, "The server had an error while waiting for the images.", "internal_error"))
+                .header(JOB_ID_HEADER, jobId)
+                .build();
+    }
 
-  private Response respond(String jobId, ResponseFormat format, String baseUrl, JobOutcome outcome) {
-    JobStatus status = outcome.status();
-    if (status.state() != JobState.SUCCEEDED) {
-      ApiError error =
-          status.error().orElse(ApiError.server(500, "The job failed without saying why.", "internal_error"));
-      return ErrorResponses.builder(error)
-          .header(JOB_ID_HEADER, jobId)
-          .header(ErrorResponses.SHOULD_RETRY, error.status() == 504 ? "false" : null)
-          .build();
+    private String baseUrl(UriInfo uriInfo) {
+        String base = config.api().publicBaseUrl().orElseGet(() -> uriInfo.getBaseUri().toString());
+        return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     }
-    List<ImagesResponse.Image> data = new ArrayList<>(outcome.images().size());
-    for (int i = 0; i < outcome.images().size(); i++) {
-      StoredImage image = outcome.images().get(i);
-      data.add(
-          format == ResponseFormat.URL
-              ? new ImagesResponse.Image(null, imageUrl(baseUrl, jobId, i), image.seed())
-              : new ImagesResponse.Image(image.pngBase64(), null, image.seed()));
-    }
-    return Response.ok(new ImagesResponse(status.createdAt().getEpochSecond(), data))
-        .header(JOB_ID_HEADER, jobId)
-        .build();
-  }
-
-  private Response respondToWaitFailure(String jobId, String requestId, Duration timeout, Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    if (cause instanceof TimeoutException) {
-      LOG.warnf("request %s: job %s not finished within %s", requestId, jobId, timeout);
-      return ErrorResponses.builder(
-              ApiError.server(
-                  504,
-                  "The images were not ready within " + timeout.toSeconds() + " s; the job may still finish (see GET /v1/images/jobs/" + jobId + ").",
-                  "timeout"))
-          .header(JOB_ID_HEADER, jobId)
-          // Retrying would queue the same work again behind the job that is still running.
-          .header(ErrorResponses.SHOULD_RETRY, "false")
-          .build();
-    }
-    if (cause instanceof JobWaiter.JobGoneException) {
-      return ErrorResponses.builder(ApiError.server(500, cause.getMessage(), "job_expired"))
-          .header(JOB_ID_HEADER, jobId)
-          .build();
-    }
-    LOG.errorf(cause, "request %s: waiting for job %s failed", requestId, jobId);
-    return ErrorResponses.builder(
-            ApiError.server(500, "The server had an error while waiting for the images.", "internal_error"))
-        .header(JOB_ID_HEADER, jobId)
-        .build();
-  }
-
-  private String baseUrl(UriInfo uriInfo) {
-    String base = config.api().publicBaseUrl().orElseGet(() -> uriInfo.getBaseUri().toString());
-    return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-  }
 }

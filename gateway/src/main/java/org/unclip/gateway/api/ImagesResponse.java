@@ -11,14 +11,14 @@ import java.util.List;
  */
 public record ImagesResponse(long created, List<Image> data) {
 
-  public ImagesResponse {
-    data = List.copyOf(data);
-  }
+    public ImagesResponse {
+        data = List.copyOf(data);
+    }
 
-  /**
-   * One image: exactly one of {@code b64_json} and {@code url}, plus the seed that reproduces it
-   * (an extension of the OpenAI shape).
-   */
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Image(@JsonProperty("b64_json") String b64Json, String url, long seed) {}
+    /**
+     * One image: exactly one of {@code b64_json} and {@code url}, plus the seed that reproduces it
+     * (an extension of the OpenAI shape).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Image(@JsonProperty("b64_json") String b64Json, String url, long seed) {}
 }

@@ -12,34 +12,34 @@ import org.unclip.gateway.jobs.JobStatus;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobView(
-    String id,
-    String object,
-    String state,
-    String stage,
-    int step,
-    @JsonProperty("total_steps") int totalSteps,
-    int attempts,
-    @JsonProperty("created_at") long createdAt,
-    @JsonProperty("updated_at") long updatedAt,
-    List<ImagesResponse.Image> data,
-    ApiError.Detail error) {
+        String id,
+        String object,
+        String state,
+        String stage,
+        int step,
+        @JsonProperty("total_steps") int totalSteps,
+        int attempts,
+        @JsonProperty("created_at") long createdAt,
+        @JsonProperty("updated_at") long updatedAt,
+        List<ImagesResponse.Image> data,
+        ApiError.Detail error) {
 
-  /**
-   * @param data URLs and seeds of the images once the job has succeeded (and until they expire),
-   *     else null
-   */
-  static JobView of(JobStatus status, List<ImagesResponse.Image> data) {
-    return new JobView(
-        status.id(),
-        "image.generation.job",
-        status.state().wireName(),
-        status.stage().isEmpty() ? null : status.stage(),
-        status.step(),
-        status.totalSteps(),
-        status.attempts(),
-        status.createdAt().getEpochSecond(),
-        status.updatedAt().getEpochSecond(),
-        data,
-        status.error().map(e -> e.body().error()).orElse(null));
-  }
+    /**
+     * @param data URLs and seeds of the images once the job has succeeded (and until they expire),
+     *     else null
+     */
+    static JobView of(JobStatus status, List<ImagesResponse.Image> data) {
+        return new JobView(
+                status.id(),
+                "image.generation.job",
+                status.state().wireName(),
+                status.stage().isEmpty() ? null : status.stage(),
+                status.step(),
+                status.totalSteps(),
+                status.attempts(),
+                status.createdAt().getEpochSecond(),
+                status.updatedAt().getEpochSecond(),
+                data,
+                status.error().map(e -> e.body().error()).orElse(null));
+    }
 }

@@ -14,26 +14,26 @@ import java.util.regex.Pattern;
 @ApplicationScoped
 public class RequestIds {
 
-  public static final String HEADER = "x-request-id";
+    public static final String HEADER = "x-request-id";
 
-  private static final Pattern ACCEPTABLE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final Pattern ACCEPTABLE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
-  void register(@Observes Filters filters) {
-    filters.register(
-        rc -> {
-          String id = rc.request().getHeader(HEADER);
-          if (id == null || !ACCEPTABLE.matcher(id).matches()) {
-            id = newId();
-            rc.request().headers().set(HEADER, id);
-          }
-          rc.response().putHeader(HEADER, id);
-          rc.next();
-        },
-        // Before everything else, so that even early failures carry the header.
-        Integer.MAX_VALUE);
-  }
+    void register(@Observes Filters filters) {
+        filters.register(
+                rc -> {
+                    String id = rc.request().getHeader(HEADER);
+                    if (id == null || !ACCEPTABLE.matcher(id).matches()) {
+                        id = newId();
+                        rc.request().headers().set(HEADER, id);
+                    }
+                    rc.response().putHeader(HEADER, id);
+                    rc.next();
+                },
+                // Before everything else, so that even early failures carry the header.
+                Integer.MAX_VALUE);
+    }
 
-  static String newId() {
-    return "req_" + UUID.randomUUID().toString().replace("-", "");
-  }
+    static String newId() {
+        return "req_" + UUID.randomUUID().toString().replace("-", "");
+    }
 }

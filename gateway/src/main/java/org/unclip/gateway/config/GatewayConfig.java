@@ -15,131 +15,131 @@ import java.util.Optional;
 @ConfigMapping(prefix = "unclip")
 public interface GatewayConfig {
 
-  Redis redis();
+    Redis redis();
 
-  Jobs jobs();
+    Jobs jobs();
 
-  Stages stages();
+    Stages stages();
 
-  Api api();
+    Api api();
 
-  /** Where the job queue lives. */
-  interface Redis {
-    /** Lettuce URI, e.g. {@code redis://127.0.0.1:6379/0} or {@code rediss://user:pw@host:6380}. */
-    @WithDefault("redis://127.0.0.1:6379")
-    String url();
+    /** Where the job queue lives. */
+    interface Redis {
+        /** Lettuce URI, e.g. {@code redis://127.0.0.1:6379/0} or {@code rediss://user:pw@host:6380}. */
+        @WithDefault("redis://127.0.0.1:6379")
+        String url();
 
-    /** Prepended to every key and channel the gateway touches. */
-    @WithDefault("unclip:")
-    String keyPrefix();
+        /** Prepended to every key and channel the gateway touches. */
+        @WithDefault("unclip:")
+        String keyPrefix();
 
-    /** Upper bound on a single non-blocking Redis command. */
-    @WithDefault("5s")
-    Duration commandTimeout();
-  }
+        /** Upper bound on a single non-blocking Redis command. */
+        @WithDefault("5s")
+        Duration commandTimeout();
+    }
 
-  /** The job queue: one stream, one consumer group, job and result hashes. */
-  interface Jobs {
-    /** Stream name; the stream key is {@code key-prefix + stream}. */
-    @WithDefault("jobs")
-    String stream();
+    /** The job queue: one stream, one consumer group, job and result hashes. */
+    interface Jobs {
+        /** Stream name; the stream key is {@code key-prefix + stream}. */
+        @WithDefault("jobs")
+        String stream();
 
-    /** Consumer group shared by every gateway replica. */
-    @WithDefault("unclip-workers")
-    String group();
+        /** Consumer group shared by every gateway replica. */
+        @WithDefault("unclip-workers")
+        String group();
 
-    /** Approximate cap on the stream length (XADD MAXLEN ~). */
-    @WithDefault("100000")
-    long streamMaxLength();
+        /** Approximate cap on the stream length (XADD MAXLEN ~). */
+        @WithDefault("100000")
+        long streamMaxLength();
 
-    /** How long a job's hash lives (refreshed when the job finishes). */
-    @WithDefault("1h")
-    Duration jobTtl();
+        /** How long a job's hash lives (refreshed when the job finishes). */
+        @WithDefault("1h")
+        Duration jobTtl();
 
-    /** How long generated images are kept (and their URLs served). */
-    @WithDefault("1h")
-    Duration resultTtl();
+        /** How long generated images are kept (and their URLs served). */
+        @WithDefault("1h")
+        Duration resultTtl();
 
-    /** How long an HTTP request waits for its job; a job nobody waits for any more is skipped. */
-    @WithDefault("10m")
-    Duration waitTimeout();
+        /** How long an HTTP request waits for its job; a job nobody waits for any more is skipped. */
+        @WithDefault("10m")
+        Duration waitTimeout();
 
-    /** Fallback poll of the job hash for waiters that missed their pub/sub notification. */
-    @WithDefault("500ms")
-    Duration pollInterval();
+        /** Fallback poll of the job hash for waiters that missed their pub/sub notification. */
+        @WithDefault("500ms")
+        Duration pollInterval();
 
-    Worker worker();
-  }
+        Worker worker();
+    }
 
-  /** The stream consumers that run jobs inside this gateway process. */
-  interface Worker {
-    @WithDefault("true")
-    boolean enabled();
+    /** The stream consumers that run jobs inside this gateway process. */
+    interface Worker {
+        @WithDefault("true")
+        boolean enabled();
 
-    /** Number of worker threads, each with its own Redis connection. */
-    @WithDefault("1")
-    int concurrency();
+        /** Number of worker threads, each with its own Redis connection. */
+        @WithDefault("1")
+        int concurrency();
 
-    /** XREADGROUP BLOCK time; also how quickly a worker notices shutdown. */
-    @WithDefault("2s")
-    Duration block();
+        /** XREADGROUP BLOCK time; also how quickly a worker notices shutdown. */
+        @WithDefault("2s")
+        Duration block();
 
-    /**
-     * A pending entry idle this long belongs to a crashed worker and is reclaimed (XAUTOCLAIM).
-     * Running jobs refresh their entries every third of this, so it need not exceed job length.
-     */
-    @WithDefault("60s")
-    Duration claimMinIdle();
+        /**
+         * A pending entry idle this long belongs to a crashed worker and is reclaimed (XAUTOCLAIM).
+         * Running jobs refresh their entries every third of this, so it need not exceed job length.
+         */
+        @WithDefault("60s")
+        Duration claimMinIdle();
 
-    /** How often each worker looks for abandoned entries. */
-    @WithDefault("15s")
-    Duration claimInterval();
+        /** How often each worker looks for abandoned entries. */
+        @WithDefault("15s")
+        Duration claimInterval();
 
-    /** A job delivered more often than this (crash loop) is failed instead of run again. */
-    @WithDefault("3")
-    int maxAttempts();
+        /** A job delivered more often than this (crash loop) is failed instead of run again. */
+        @WithDefault("3")
+        int maxAttempts();
 
-    /** Consumer name prefix; default: host name and process id. */
-    Optional<String> consumerName();
-  }
+        /** Consumer name prefix; default: host name and process id. */
+        Optional<String> consumerName();
+    }
 
-  /** The three stage services. Hosts and ports live under {@code quarkus.grpc.clients.*}. */
-  interface Stages {
-    @WithDefault("30s")
-    Duration textEncoderDeadline();
+    /** The three stage services. Hosts and ports live under {@code quarkus.grpc.clients.*}. */
+    interface Stages {
+        @WithDefault("30s")
+        Duration textEncoderDeadline();
 
-    @WithDefault("5m")
-    Duration priorDeadline();
+        @WithDefault("5m")
+        Duration priorDeadline();
 
-    @WithDefault("10m")
-    Duration decoderDeadline();
+        @WithDefault("10m")
+        Duration decoderDeadline();
 
-    /** Attempts per stage call when the stage answers UNAVAILABLE (1 = no retry). */
-    @WithDefault("3")
-    int maxAttempts();
+        /** Attempts per stage call when the stage answers UNAVAILABLE (1 = no retry). */
+        @WithDefault("3")
+        int maxAttempts();
 
-    /** Back-off before the first retry; doubled for each further one. */
-    @WithDefault("250ms")
-    Duration retryBackoff();
-  }
+        /** Back-off before the first retry; doubled for each further one. */
+        @WithDefault("250ms")
+        Duration retryBackoff();
+    }
 
-  /** The public REST contract. */
-  interface Api {
-    /** Allowed {@code size} values, square {@code WxW}; the first one is the default. */
-    @WithDefault("256x256,64x64")
-    List<String> sizes();
+    /** The public REST contract. */
+    interface Api {
+        /** Allowed {@code size} values, square {@code WxW}; the first one is the default. */
+        @WithDefault("256x256,64x64")
+        List<String> sizes();
 
-    @WithDefault("1000")
-    int maxPromptLength();
+        @WithDefault("1000")
+        int maxPromptLength();
 
-    @WithDefault("10")
-    int maxImages();
+        @WithDefault("10")
+        int maxImages();
 
-    /** {@code b64_json} or {@code url}, used when a request names none. */
-    @WithDefault("b64_json")
-    String defaultResponseFormat();
+        /** {@code b64_json} or {@code url}, used when a request names none. */
+        @WithDefault("b64_json")
+        String defaultResponseFormat();
 
-    /** Base for image URLs (e.g. {@code https://images.example.com}); default: the request's. */
-    Optional<String> publicBaseUrl();
-  }
+        /** Base for image URLs (e.g. {@code https://images.example.com}); default: the request's. */
+        Optional<String> publicBaseUrl();
+    }
 }

@@ -16,40 +16,40 @@ import java.util.Objects;
  */
 public record ApiError(int status, String type, String message, String param, String code) {
 
-  public static final String INVALID_REQUEST = "invalid_request_error";
-  public static final String SERVER_ERROR = "server_error";
+    public static final String INVALID_REQUEST = "invalid_request_error";
+    public static final String SERVER_ERROR = "server_error";
 
-  public ApiError {
-    if (status < 400 || status > 599) {
-      throw new IllegalArgumentException("an error status must be 4xx or 5xx, got " + status);
+    public ApiError {
+        if (status < 400 || status > 599) {
+            throw new IllegalArgumentException("an error status must be 4xx or 5xx, got " + status);
+        }
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(message, "message");
     }
-    Objects.requireNonNull(type, "type");
-    Objects.requireNonNull(message, "message");
-  }
 
-  /** A 400 caused by the request itself. */
-  public static ApiError invalidRequest(String message, String param, String code) {
-    return new ApiError(400, INVALID_REQUEST, message, param, code);
-  }
+    /** A 400 caused by the request itself. */
+    public static ApiError invalidRequest(String message, String param, String code) {
+        return new ApiError(400, INVALID_REQUEST, message, param, code);
+    }
 
-  /** A 404 for something that does not exist (or has expired). */
-  public static ApiError notFound(String message) {
-    return new ApiError(404, INVALID_REQUEST, message, null, null);
-  }
+    /** A 404 for something that does not exist (or has expired). */
+    public static ApiError notFound(String message) {
+        return new ApiError(404, INVALID_REQUEST, message, null, null);
+    }
 
-  /** A 5xx the client cannot fix by changing the request. */
-  public static ApiError server(int status, String message, String code) {
-    return new ApiError(status, SERVER_ERROR, message, null, code);
-  }
+    /** A 5xx the client cannot fix by changing the request. */
+    public static ApiError server(int status, String message, String code) {
+        return new ApiError(status, SERVER_ERROR, message, null, code);
+    }
 
-  /** The JSON body: {@code {"error": {...}}}. */
-  public Body body() {
-    return new Body(new Detail(message, type, param, code));
-  }
+    /** The JSON body: {@code {"error": {...}}}. */
+    public Body body() {
+        return new Body(new Detail(message, type, param, code));
+    }
 
-  /** The top-level error object. */
-  public record Body(Detail error) {}
+    /** The top-level error object. */
+    public record Body(Detail error) {}
 
-  /** The inner error object; Jackson writes the nulls, as OpenAI does. */
-  public record Detail(String message, String type, String param, String code) {}
+    /** The inner error object; Jackson writes the nulls, as OpenAI does. */
+    public record Detail(String message, String type, String param, String code) {}
 }

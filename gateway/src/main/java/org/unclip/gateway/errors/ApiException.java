@@ -6,28 +6,28 @@ import java.util.Optional;
 /** Carries an {@link ApiError} to the HTTP layer, which renders it in the OpenAI error shape. */
 public class ApiException extends RuntimeException {
 
-  private final transient ApiError error;
-  private final Boolean shouldRetry;
+    private final transient ApiError error;
+    private final Boolean shouldRetry;
 
-  public ApiException(ApiError error) {
-    this(error, null, null);
-  }
+    public ApiException(ApiError error) {
+        this(error, null, null);
+    }
 
-  /**
-   * @param shouldRetry sent as {@code x-should-retry} so that OpenAI SDKs do (or do not) retry;
-   *     null leaves the decision to the client's status-code rules
-   */
-  public ApiException(ApiError error, Boolean shouldRetry, Throwable cause) {
-    super(Objects.requireNonNull(error, "error").message(), cause);
-    this.error = error;
-    this.shouldRetry = shouldRetry;
-  }
+    /**
+     * @param shouldRetry sent as {@code x-should-retry} so that OpenAI SDKs do (or do not) retry;
+     *     null leaves the decision to the client's status-code rules
+     */
+    public ApiException(ApiError error, Boolean shouldRetry, Throwable cause) {
+        super(Objects.requireNonNull(error, "error").message(), cause);
+        this.error = error;
+        this.shouldRetry = shouldRetry;
+    }
 
-  public ApiError error() {
-    return error;
-  }
+    public ApiError error() {
+        return error;
+    }
 
-  public Optional<Boolean> shouldRetry() {
-    return Optional.ofNullable(shouldRetry);
-  }
+    public Optional<Boolean> shouldRetry() {
+        return Optional.ofNullable(shouldRetry);
+    }
 }

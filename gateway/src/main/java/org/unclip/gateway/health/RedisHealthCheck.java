@@ -13,25 +13,25 @@ import org.unclip.gateway.redis.RedisConnections;
 @ApplicationScoped
 public class RedisHealthCheck implements HealthCheck {
 
-  private final RedisConnections redis;
-  private final JobStore store;
+    private final RedisConnections redis;
+    private final JobStore store;
 
-  @Inject
-  public RedisHealthCheck(RedisConnections redis, JobStore store) {
-    this.redis = redis;
-    this.store = store;
-  }
-
-  @Override
-  public HealthCheckResponse call() {
-    try {
-      String pong = redis.commands().ping();
-      return HealthCheckResponse.named("redis")
-          .status("PONG".equals(pong))
-          .withData("stream", store.keys().stream())
-          .build();
-    } catch (RuntimeException e) {
-      return HealthCheckResponse.named("redis").down().withData("error", String.valueOf(e.getMessage())).build();
+    @Inject
+    public RedisHealthCheck(RedisConnections redis, JobStore store) {
+        this.redis = redis;
+        this.store = store;
     }
-  }
+
+    @Override
+    public HealthCheckResponse call() {
+        try {
+            String pong = redis.commands().ping();
+            return HealthCheckResponse.named("redis")
+                    .status("PONG".equals(pong))
+                    .withData("stream", store.keys().stream())
+                    .build();
+        } catch (RuntimeException e) {
+            return HealthCheckResponse.named("redis").down().withData("error", String.valueOf(e.getMessage())).build();
+        }
+    }
 }

@@ -14,27 +14,27 @@ import java.util.Objects;
  */
 public record JobKeys(String prefix, String streamName) {
 
-  public JobKeys {
-    Objects.requireNonNull(prefix, "prefix");
-    Objects.requireNonNull(streamName, "streamName");
-    if (streamName.isBlank()) {
-      throw new IllegalArgumentException("the stream name must not be blank");
+    public JobKeys {
+        Objects.requireNonNull(prefix, "prefix");
+        Objects.requireNonNull(streamName, "streamName");
+        if (streamName.isBlank()) {
+            throw new IllegalArgumentException("the stream name must not be blank");
+        }
     }
-  }
 
-  public String job(String id) {
-    return prefix + "job:" + id;
-  }
+    public String job(String id) {
+        return prefix + "job:" + id;
+    }
 
-  public String result(String id) {
-    return prefix + "result:" + id;
-  }
+    public String result(String id) {
+        return prefix + "result:" + id;
+    }
 
-  public String stream() {
-    return prefix + streamName;
-  }
+    public String stream() {
+        return prefix + streamName;
+    }
 
-  public String events() {
-    return prefix + "job-events";
-  }
+    public String events() {
+        return prefix + "job-events";
+    }
 }

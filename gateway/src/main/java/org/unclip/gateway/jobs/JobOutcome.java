@@ -11,8 +11,8 @@ import java.util.Objects;
  */
 public record JobOutcome(JobStatus status, List<StoredImage> images) {
 
-  public JobOutcome {
-    Objects.requireNonNull(status, "status");
-    images = List.copyOf(images);
-  }
+    public JobOutcome {
+        Objects.requireNonNull(status, "status");
+        images = List.copyOf(images);
+    }
 }

@@ -15,25 +15,25 @@ import java.util.Objects;
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record JobSpec(
-    String requestId,
-    String prompt,
-    int size,
-    List<Long> seeds,
-    int priorSteps,
-    int decoderSteps,
-    int upsamplerSteps,
-    float priorGuidanceScale,
-    float decoderGuidanceScale) {
+        String requestId,
+        String prompt,
+        int size,
+        List<Long> seeds,
+        int priorSteps,
+        int decoderSteps,
+        int upsamplerSteps,
+        float priorGuidanceScale,
+        float decoderGuidanceScale) {
 
-  public JobSpec {
-    Objects.requireNonNull(prompt, "prompt");
-    seeds = List.copyOf(seeds);
-    if (seeds.isEmpty()) {
-      throw new IllegalArgumentException("a job needs at least one seed");
+    public JobSpec {
+        Objects.requireNonNull(prompt, "prompt");
+        seeds = List.copyOf(seeds);
+        if (seeds.isEmpty()) {
+            throw new IllegalArgumentException("a job needs at least one seed");
+        }
     }
-  }
 
-  public int n() {
-    return seeds.size();
-  }
+    public int n() {
+        return seeds.size();
+    }
 }

@@ -6,24 +6,24 @@ import java.util.Optional;
 
 /** Life of a generation job, as stored in the {@code state} field of its hash. */
 public enum JobState {
-  /** In the stream, not yet picked up by a worker. */
-  QUEUED,
-  /** A worker is calling the stages. */
-  RUNNING,
-  /** Images are stored under the job's result key. */
-  SUCCEEDED,
-  /** The {@code error_*} fields say why. */
-  FAILED;
+    /** In the stream, not yet picked up by a worker. */
+    QUEUED,
+    /** A worker is calling the stages. */
+    RUNNING,
+    /** Images are stored under the job's result key. */
+    SUCCEEDED,
+    /** The {@code error_*} fields say why. */
+    FAILED;
 
-  public String wireName() {
-    return name().toLowerCase(Locale.ROOT);
-  }
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 
-  public boolean isTerminal() {
-    return this == SUCCEEDED || this == FAILED;
-  }
+    public boolean isTerminal() {
+        return this == SUCCEEDED || this == FAILED;
+    }
 
-  public static Optional<JobState> fromWireName(String name) {
-    return Arrays.stream(values()).filter(s -> s.wireName().equals(name)).findFirst();
-  }
+    public static Optional<JobState> fromWireName(String name) {
+        return Arrays.stream(values()).filter(s -> s.wireName().equals(name)).findFirst();
+    }
 }

@@ -34,145 +34,145 @@ import org.unclip.gateway.redis.RedisConnections;
 @ApplicationScoped
 public class JobWaiter {
 
-  private static final Logger LOG = Logger.getLogger(JobWaiter.class);
+    private static final Logger LOG = Logger.getLogger(JobWaiter.class);
 
-  private final JobStore store;
-  private final RedisConnections redis;
-  private final Duration pollInterval;
-  private final Map<String, CompletableFuture<JobOutcome>> waiting = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService scheduler;
-  private final ExecutorService checkers;
-  private volatile StatefulRedisPubSubConnection<String, String> pubSub;
+    private final JobStore store;
+    private final RedisConnections redis;
+    private final Duration pollInterval;
+    private final Map<String, CompletableFuture<JobOutcome>> waiting = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService checkers;
+    private volatile StatefulRedisPubSubConnection<String, String> pubSub;
 
-  @Inject
-  public JobWaiter(JobStore store, RedisConnections redis, GatewayConfig config) {
-    this.store = store;
-    this.redis = redis;
-    this.pollInterval = config.jobs().pollInterval();
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(named("unclip-job-poller"));
-    this.checkers = Executors.newFixedThreadPool(4, named("unclip-job-waiter"));
-  }
-
-  void onStart(@Observes StartupEvent event) {
-    long every = Math.max(10, pollInterval.toMillis());
-    scheduler.scheduleWithFixedDelay(this::poll, every, every, TimeUnit.MILLISECONDS);
-  }
-
-  void onStop(@Observes ShutdownEvent event) {
-    scheduler.shutdownNow();
-    checkers.shutdownNow();
-    StatefulRedisPubSubConnection<String, String> connection = pubSub;
-    if (connection != null) {
-      connection.close();
+    @Inject
+    public JobWaiter(JobStore store, RedisConnections redis, GatewayConfig config) {
+        this.store = store;
+        this.redis = redis;
+        this.pollInterval = config.jobs().pollInterval();
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(named("unclip-job-poller"));
+        this.checkers = Executors.newFixedThreadPool(4, named("unclip-job-waiter"));
     }
-    waiting.values().forEach(f -> f.cancel(false));
-  }
 
-  /**
-   * Completes with the job's outcome (its final status and, on success, its images) once it
-   * succeeds or fails; completes exceptionally with a {@link java.util.concurrent.TimeoutException}
-   * after {@code timeout}, or a {@link JobGoneException} if the job expires meanwhile. Call it
-   * once the job is stored; a job that finished before this call is found by an immediate check.
-   */
-  public CompletableFuture<JobOutcome> await(String jobId, Duration timeout) {
-    subscribe();
-    CompletableFuture<JobOutcome> future = new CompletableFuture<>();
-    waiting.put(jobId, future);
-    future.whenComplete((status, error) -> waiting.remove(jobId, future));
-    future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    checkers.execute(() -> check(jobId));
-    return future;
-  }
-
-  /** Number of requests this replica is waiting for. */
-  public int waitingCount() {
-    return waiting.size();
-  }
-
-  private void poll() {
-    if (pubSub == null && !waiting.isEmpty()) {
-      subscribe();
+    void onStart(@Observes StartupEvent event) {
+        long every = Math.max(10, pollInterval.toMillis());
+        scheduler.scheduleWithFixedDelay(this::poll, every, every, TimeUnit.MILLISECONDS);
     }
-    for (String jobId : waiting.keySet()) {
-      checkers.execute(() -> check(jobId));
-    }
-  }
 
-  private void check(String jobId) {
-    CompletableFuture<JobOutcome> future = waiting.get(jobId);
-    if (future == null || future.isDone()) {
-      return;
-    }
-    try {
-      Optional<JobState> state = store.state(jobId);
-      if (state.isEmpty()) {
-        future.completeExceptionally(gone(jobId));
-      } else if (state.get().isTerminal()) {
-        JobStatus status = store.status(jobId).orElseThrow(() -> gone(jobId));
-        if (status.state() == JobState.SUCCEEDED) {
-          List<StoredImage> images = store.results(jobId).orElseThrow(() -> gone(jobId));
-          future.complete(new JobOutcome(status, images));
-        } else {
-          future.complete(new JobOutcome(status, List.of()));
-        }
-      }
-    } catch (JobGoneException e) {
-      future.completeExceptionally(e);
-    } catch (RuntimeException e) {
-      LOG.debugf("could not check job %s: %s", jobId, e.getMessage());
-    }
-  }
-
-  private static JobGoneException gone(String jobId) {
-    return new JobGoneException("job " + jobId + " (or its images) expired from Redis before it could be read");
-  }
-
-  /** The job's hash or result expired, or was deleted, while a request waited for it. */
-  public static final class JobGoneException extends RuntimeException {
-    JobGoneException(String message) {
-      super(message);
-    }
-  }
-
-  /** Subscribes to job notifications once; failures are retried by the poller. */
-  private void subscribe() {
-    if (pubSub != null) {
-      return;
-    }
-    synchronized (this) {
-      if (pubSub != null) {
-        return;
-      }
-      StatefulRedisPubSubConnection<String, String> connection = null;
-      try {
-        connection = redis.openPubSub();
-        connection.addListener(
-            new RedisPubSubAdapter<>() {
-              @Override
-              public void message(String channel, String jobId) {
-                // Runs on a Lettuce I/O thread, which must not block on Redis itself.
-                if (waiting.containsKey(jobId)) {
-                  checkers.execute(() -> check(jobId));
-                }
-              }
-            });
-        connection.sync().subscribe(store.keys().events());
-        pubSub = connection;
-      } catch (RuntimeException e) {
+    void onStop(@Observes ShutdownEvent event) {
+        scheduler.shutdownNow();
+        checkers.shutdownNow();
+        StatefulRedisPubSubConnection<String, String> connection = pubSub;
         if (connection != null) {
-          connection.close();
+            connection.close();
         }
-        LOG.debugf("cannot subscribe to job events yet (%s); polling instead", e.getMessage());
-      }
+        waiting.values().forEach(f -> f.cancel(false));
     }
-  }
 
-  private static ThreadFactory named(String prefix) {
-    AtomicInteger count = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + count.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
+    /**
+     * Completes with the job's outcome (its final status and, on success, its images) once it
+     * succeeds or fails; completes exceptionally with a {@link java.util.concurrent.TimeoutException}
+     * after {@code timeout}, or a {@link JobGoneException} if the job expires meanwhile. Call it
+     * once the job is stored; a job that finished before this call is found by an immediate check.
+     */
+    public CompletableFuture<JobOutcome> await(String jobId, Duration timeout) {
+        subscribe();
+        CompletableFuture<JobOutcome> future = new CompletableFuture<>();
+        waiting.put(jobId, future);
+        future.whenComplete((status, error) -> waiting.remove(jobId, future));
+        future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        checkers.execute(() -> check(jobId));
+        return future;
+    }
+
+    /** Number of requests this replica is waiting for. */
+    public int waitingCount() {
+        return waiting.size();
+    }
+
+    private void poll() {
+        if (pubSub == null && !waiting.isEmpty()) {
+            subscribe();
+        }
+        for (String jobId : waiting.keySet()) {
+            checkers.execute(() -> check(jobId));
+        }
+    }
+
+    private void check(String jobId) {
+        CompletableFuture<JobOutcome> future = waiting.get(jobId);
+        if (future == null || future.isDone()) {
+            return;
+        }
+        try {
+            Optional<JobState> state = store.state(jobId);
+            if (state.isEmpty()) {
+                future.completeExceptionally(gone(jobId));
+            } else if (state.get().isTerminal()) {
+                JobStatus status = store.status(jobId).orElseThrow(() -> gone(jobId));
+                if (status.state() == JobState.SUCCEEDED) {
+                    List<StoredImage> images = store.results(jobId).orElseThrow(() -> gone(jobId));
+                    future.complete(new JobOutcome(status, images));
+                } else {
+                    future.complete(new JobOutcome(status, List.of()));
+                }
+            }
+        } catch (JobGoneException e) {
+            future.completeExceptionally(e);
+        } catch (RuntimeException e) {
+            LOG.debugf("could not check job %s: %s", jobId, e.getMessage());
+        }
+    }
+
+    private static JobGoneException gone(String jobId) {
+        return new JobGoneException("job " + jobId + " (or its images) expired from Redis before it could be read");
+    }
+
+    /** The job's hash or result expired, or was deleted, while a request waited for it. */
+    public static final class JobGoneException extends RuntimeException {
+        JobGoneException(String message) {
+            super(message);
+        }
+    }
+
+    /** Subscribes to job notifications once; failures are retried by the poller. */
+    private void subscribe() {
+        if (pubSub != null) {
+            return;
+        }
+        synchronized (this) {
+            if (pubSub != null) {
+                return;
+            }
+            StatefulRedisPubSubConnection<String, String> connection = null;
+            try {
+                connection = redis.openPubSub();
+                connection.addListener(
+                        new RedisPubSubAdapter<>() {
+                            @Override
+                            public void message(String channel, String jobId) {
+                                // Runs on a Lettuce I/O thread, which must not block on Redis itself.
+                                if (waiting.containsKey(jobId)) {
+                                    checkers.execute(() -> check(jobId));
+                                }
+                            }
+                        });
+                connection.sync().subscribe(store.keys().events());
+                pubSub = connection;
+            } catch (RuntimeException e) {
+                if (connection != null) {
+                    connection.close();
+                }
+                LOG.debugf("cannot subscribe to job events yet (%s); polling instead", e.getMessage());
+            }
+        }
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
 }

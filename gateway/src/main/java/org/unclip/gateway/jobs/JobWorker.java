@@ -48,297 +48,297 @@ import org.unclip.gateway.stages.StageException;
 @ApplicationScoped
 public class JobWorker {
 
-  private static final Logger LOG = Logger.getLogger(JobWorker.class);
+    private static final Logger LOG = Logger.getLogger(JobWorker.class);
 
-  private final GatewayConfig.Worker config;
-  private final JobStore store;
-  private final GenerationPipeline pipeline;
-  private final RedisConnections redis;
-  private final String consumerPrefix;
-  private final Map<String, String> inFlight = new ConcurrentHashMap<>();
-  private final List<Thread> threads = new ArrayList<>();
-  private volatile boolean running;
-  private ScheduledExecutorService heartbeat;
+    private final GatewayConfig.Worker config;
+    private final JobStore store;
+    private final GenerationPipeline pipeline;
+    private final RedisConnections redis;
+    private final String consumerPrefix;
+    private final Map<String, String> inFlight = new ConcurrentHashMap<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean running;
+    private ScheduledExecutorService heartbeat;
 
-  @Inject
-  public JobWorker(GatewayConfig config, JobStore store, GenerationPipeline pipeline, RedisConnections redis) {
-    this.config = config.jobs().worker();
-    this.store = store;
-    this.pipeline = pipeline;
-    this.redis = redis;
-    this.consumerPrefix = this.config.consumerName().orElseGet(JobWorker::defaultConsumerName);
-  }
-
-  void onStart(@Observes StartupEvent event) {
-    if (!config.enabled()) {
-      LOG.info("job worker disabled (unclip.jobs.worker.enabled=false); this replica only accepts requests");
-      return;
+    @Inject
+    public JobWorker(GatewayConfig config, JobStore store, GenerationPipeline pipeline, RedisConnections redis) {
+        this.config = config.jobs().worker();
+        this.store = store;
+        this.pipeline = pipeline;
+        this.redis = redis;
+        this.consumerPrefix = this.config.consumerName().orElseGet(JobWorker::defaultConsumerName);
     }
-    start();
-  }
 
-  void onStop(@Observes ShutdownEvent event) {
-    stop();
-  }
-
-  /** Starts the consumer threads and the heartbeat. */
-  public synchronized void start() {
-    if (running) {
-      return;
-    }
-    if (config.concurrency() < 1) {
-      throw new IllegalArgumentException("unclip.jobs.worker.concurrency must be >= 1");
-    }
-    running = true;
-    long beat = Math.max(100, config.claimMinIdle().toMillis() / 3);
-    heartbeat =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "unclip-job-heartbeat");
-              t.setDaemon(true);
-              return t;
-            });
-    heartbeat.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
-    for (int i = 0; i < config.concurrency(); i++) {
-      String consumer = consumerPrefix + "-" + i;
-      Thread thread = new Thread(() -> consume(consumer), "unclip-job-worker-" + i);
-      thread.setDaemon(true);
-      threads.add(thread);
-      thread.start();
-    }
-    LOG.infof(
-        "job worker started: %d consumer(s) %s-* in group %s on %s",
-        config.concurrency(), consumerPrefix, store.group(), store.keys().stream());
-  }
-
-  /**
-   * Stops taking new entries and waits briefly for the threads. A job still running is abandoned;
-   * its entry stays pending and another replica reclaims it.
-   */
-  public synchronized void stop() {
-    if (!running) {
-      return;
-    }
-    running = false;
-    long wait = config.block().toMillis() + 2000;
-    for (Thread thread : threads) {
-      try {
-        thread.join(wait);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-      if (thread.isAlive()) {
-        thread.interrupt();
-      }
-    }
-    threads.clear();
-    heartbeat.shutdownNow();
-  }
-
-  private void consume(String consumerName) {
-    Consumer<String> consumer = Consumer.from(store.group(), consumerName);
-    StatefulRedisConnection<String, String> connection = null;
-    long nextReclaim = 0;
-    long backoff = 200;
-    boolean groupReady = false;
-    while (running) {
-      try {
-        if (connection == null) {
-          connection = redis.openDedicated(config.block());
+    void onStart(@Observes StartupEvent event) {
+        if (!config.enabled()) {
+            LOG.info("job worker disabled (unclip.jobs.worker.enabled=false); this replica only accepts requests");
+            return;
         }
-        if (!groupReady) {
-          store.ensureGroup();
-          groupReady = true;
+        start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    /** Starts the consumer threads and the heartbeat. */
+    public synchronized void start() {
+        if (running) {
+            return;
         }
-        RedisCommands<String, String> commands = connection.sync();
-        if (System.currentTimeMillis() >= nextReclaim) {
-          reclaim(commands, consumer);
-          nextReclaim = System.currentTimeMillis() + config.claimInterval().toMillis();
+        if (config.concurrency() < 1) {
+            throw new IllegalArgumentException("unclip.jobs.worker.concurrency must be >= 1");
         }
-        List<StreamMessage<String, String>> messages =
-            commands.xreadgroup(
-                consumer,
-                XReadArgs.Builder.block(config.block()).count(1),
-                XReadArgs.StreamOffset.lastConsumed(store.keys().stream()));
-        for (StreamMessage<String, String> message : messages) {
-          handle(commands, consumer, message);
+        running = true;
+        long beat = Math.max(100, config.claimMinIdle().toMillis() / 3);
+        heartbeat =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "unclip-job-heartbeat");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        heartbeat.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
+        for (int i = 0; i < config.concurrency(); i++) {
+            String consumer = consumerPrefix + "-" + i;
+            Thread thread = new Thread(() -> consume(consumer), "unclip-job-worker-" + i);
+            thread.setDaemon(true);
+            threads.add(thread);
+            thread.start();
         }
-        backoff = 200;
-      } catch (RedisCommandExecutionException e) {
-        if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
-          groupReady = false; // the stream or group was deleted; recreate it
-        } else {
-          LOG.warnf("job worker %s: Redis error: %s", consumerName, e.getMessage());
-          backoff = pause(backoff);
-        }
-      } catch (RedisException e) {
+        LOG.infof(
+                "job worker started: %d consumer(s) %s-* in group %s on %s",
+                config.concurrency(), consumerPrefix, store.group(), store.keys().stream());
+    }
+
+    /**
+     * Stops taking new entries and waits briefly for the threads. A job still running is abandoned;
+     * its entry stays pending and another replica reclaims it.
+     */
+    public synchronized void stop() {
         if (!running) {
-          break;
+            return;
         }
-        LOG.warnf("job worker %s: Redis unreachable (%s); retrying in %d ms", consumerName, e.getMessage(), backoff);
-        backoff = pause(backoff);
-      } catch (RuntimeException e) {
-        LOG.errorf(e, "job worker %s: unexpected failure", consumerName);
-        backoff = pause(backoff);
-      }
-    }
-    if (connection != null) {
-      connection.close();
-    }
-  }
-
-  /** Takes over entries left pending by crashed consumers, one at a time. */
-  private void reclaim(RedisCommands<String, String> commands, Consumer<String> consumer) {
-    String cursor = "0-0";
-    do {
-      ClaimedMessages<String, String> claimed =
-          commands.xautoclaim(
-              store.keys().stream(),
-              XAutoClaimArgs.Builder.xautoclaim(consumer, config.claimMinIdle(), cursor).count(1));
-      for (StreamMessage<String, String> message : claimed.getMessages()) {
-        LOG.infof("reclaimed stream entry %s from a consumer idle for over %s", message.getId(), config.claimMinIdle());
-        handle(commands, consumer, message);
-      }
-      cursor = claimed.getId();
-    } while (running && cursor != null && !"0-0".equals(cursor));
-  }
-
-  private void handle(RedisCommands<String, String> commands, Consumer<String> consumer, StreamMessage<String, String> message) {
-    String jobId = message.getBody() == null ? null : message.getBody().get(JobStore.STREAM_FIELD_JOB);
-    inFlight.put(message.getId(), consumer.getName());
-    try {
-      if (jobId == null) {
-        LOG.warnf("stream entry %s names no job; acknowledging it", message.getId());
-      } else {
-        run(jobId, consumer.getName());
-      }
-      commands.xack(store.keys().stream(), store.group(), message.getId());
-    } finally {
-      inFlight.remove(message.getId());
-    }
-  }
-
-  /** Runs one job to a terminal state, unless it is already there or nobody waits for it. */
-  void run(String jobId, String worker) {
-    JobStore.StoredJob job = store.load(jobId).orElse(null);
-    if (job == null) {
-      LOG.warnf("job %s expired before a worker reached it; skipping", jobId);
-      return;
-    }
-    if (job.status().state().isTerminal()) {
-      LOG.debugf("job %s is already %s (a redelivered entry); skipping", jobId, job.status().state().wireName());
-      return;
-    }
-    if (job.spec() == null) {
-      store.fail(jobId, ApiError.server(500, "The job was stored without its request.", "corrupt_job"));
-      return;
-    }
-    Instant now = store.now();
-    if (now.isAfter(job.waitUntil())) {
-      store.fail(
-          jobId,
-          ApiError.server(
-              504,
-              "The job waited in the queue until its request gave up; it was not run.",
-              "queue_timeout"));
-      return;
-    }
-    long attempts = store.startAttempt(jobId, worker);
-    if (attempts > config.maxAttempts()) {
-      store.fail(
-          jobId,
-          ApiError.server(
-              500,
-              "The job was started " + (attempts - 1) + " times without finishing (a worker crashed each time); giving up.",
-              "too_many_attempts"));
-      return;
-    }
-    long started = System.nanoTime();
-    try {
-      List<ImageResult> images = pipeline.run(job.spec(), new ThrottledProgress(jobId));
-      store.succeed(jobId, images);
-      LOG.infof(
-          "job %s (request %s): %d image(s) in %d ms",
-          jobId, job.spec().requestId(), images.size(), Duration.ofNanos(System.nanoTime() - started).toMillis());
-    } catch (StageException e) {
-      ApiError error = StageErrors.toApiError(e);
-      // A request the stages reject is the client's business, not an operational problem.
-      LOG.logf(
-          error.status() < 500 ? Logger.Level.INFO : Logger.Level.WARN,
-          "job %s (request %s) failed: %s",
-          jobId,
-          job.spec().requestId(),
-          e.getMessage());
-      store.fail(jobId, error);
-    } catch (JobStoreException | RedisException e) {
-      throw e; // the entry stays pending and is retried elsewhere
-    } catch (RuntimeException e) {
-      LOG.errorf(e, "job %s (request %s) failed unexpectedly", jobId, job.spec().requestId());
-      store.fail(jobId, ApiError.server(500, "The server had an error while generating the images.", "internal_error"));
-    }
-  }
-
-  /** Keeps in-flight entries from looking abandoned. */
-  private void heartbeat() {
-    for (Map.Entry<String, String> entry : inFlight.entrySet()) {
-      try {
-        redis
-            .commands()
-            .xclaim(
-                store.keys().stream(),
-                Consumer.from(store.group(), entry.getValue()),
-                XClaimArgs.Builder.justid(),
-                entry.getKey());
-      } catch (RuntimeException e) {
-        LOG.debugf("heartbeat for entry %s failed: %s", entry.getKey(), e.getMessage());
-      }
-    }
-  }
-
-  private long pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      running = false;
-    }
-    return Math.min(millis * 2, 5000);
-  }
-
-  private static String defaultConsumerName() {
-    String host;
-    try {
-      host = InetAddress.getLocalHost().getHostName();
-    } catch (Exception e) {
-      host = "gateway";
-    }
-    String pid = Long.toString(ProcessHandle.current().pid());
-    return host + "-" + pid + "-" + UUID.randomUUID().toString().substring(0, 8);
-  }
-
-  /** Writes progress to the job hash at most every 100 ms, and always at a stage's last step. */
-  private final class ThrottledProgress implements org.unclip.gateway.stages.ProgressListener {
-    private final String jobId;
-    private long lastWrite;
-
-    ThrottledProgress(String jobId) {
-      this.jobId = jobId;
+        running = false;
+        long wait = config.block().toMillis() + 2000;
+        for (Thread thread : threads) {
+            try {
+                thread.join(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (thread.isAlive()) {
+                thread.interrupt();
+            }
+        }
+        threads.clear();
+        heartbeat.shutdownNow();
     }
 
-    @Override
-    public void onProgress(String stage, int step, int totalSteps) {
-      long now = System.nanoTime();
-      boolean boundary = step == 0 || step == totalSteps;
-      if (!boundary && now - lastWrite < 100_000_000L) {
-        return;
-      }
-      lastWrite = now;
-      try {
-        store.progress(jobId, stage, step, totalSteps);
-      } catch (RuntimeException e) {
-        LOG.debugf("could not record progress of job %s: %s", jobId, e.getMessage());
-      }
+    private void consume(String consumerName) {
+        Consumer<String> consumer = Consumer.from(store.group(), consumerName);
+        StatefulRedisConnection<String, String> connection = null;
+        long nextReclaim = 0;
+        long backoff = 200;
+        boolean groupReady = false;
+        while (running) {
+            try {
+                if (connection == null) {
+                    connection = redis.openDedicated(config.block());
+                }
+                if (!groupReady) {
+                    store.ensureGroup();
+                    groupReady = true;
+                }
+                RedisCommands<String, String> commands = connection.sync();
+                if (System.currentTimeMillis() >= nextReclaim) {
+                    reclaim(commands, consumer);
+                    nextReclaim = System.currentTimeMillis() + config.claimInterval().toMillis();
+                }
+                List<StreamMessage<String, String>> messages =
+                        commands.xreadgroup(
+                                consumer,
+                                XReadArgs.Builder.block(config.block()).count(1),
+                                XReadArgs.StreamOffset.lastConsumed(store.keys().stream()));
+                for (StreamMessage<String, String> message : messages) {
+                    handle(commands, consumer, message);
+                }
+                backoff = 200;
+            } catch (RedisCommandExecutionException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
+                    groupReady = false; // the stream or group was deleted; recreate it
+                } else {
+                    LOG.warnf("job worker %s: Redis error: %s", consumerName, e.getMessage());
+                    backoff = pause(backoff);
+                }
+            } catch (RedisException e) {
+                if (!running) {
+                    break;
+                }
+                LOG.warnf("job worker %s: Redis unreachable (%s); retrying in %d ms", consumerName, e.getMessage(), backoff);
+                backoff = pause(backoff);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "job worker %s: unexpected failure", consumerName);
+                backoff = pause(backoff);
+            }
+        }
+        if (connection != null) {
+            connection.close();
+        }
     }
-  }
+
+    /** Takes over entries left pending by crashed consumers, one at a time. */
+    private void reclaim(RedisCommands<String, String> commands, Consumer<String> consumer) {
+        String cursor = "0-0";
+        do {
+            ClaimedMessages<String, String> claimed =
+                    commands.xautoclaim(
+                            store.keys().stream(),
+                            XAutoClaimArgs.Builder.xautoclaim(consumer, config.claimMinIdle(), cursor).count(1));
+            for (StreamMessage<String, String> message : claimed.getMessages()) {
+                LOG.infof("reclaimed stream entry %s from a consumer idle for over %s", message.getId(), config.claimMinIdle());
+                handle(commands, consumer, message);
+            }
+            cursor = claimed.getId();
+        } while (running && cursor != null && !"0-0".equals(cursor));
+    }
+
+    private void handle(RedisCommands<String, String> commands, Consumer<String> consumer, StreamMessage<String, String> message) {
+        String jobId = message.getBody() == null ? null : message.getBody().get(JobStore.STREAM_FIELD_JOB);
+        inFlight.put(message.getId(), consumer.getName());
+        try {
+            if (jobId == null) {
+                LOG.warnf("stream entry %s names no job; acknowledging it", message.getId());
+            } else {
+                run(jobId, consumer.getName());
+            }
+            commands.xack(store.keys().stream(), store.group(), message.getId());
+        } finally {
+            inFlight.remove(message.getId());
+        }
+    }
+
+    /** Runs one job to a terminal state, unless it is already there or nobody waits for it. */
+    void run(String jobId, String worker) {
+        JobStore.StoredJob job = store.load(jobId).orElse(null);
+        if (job == null) {
+            LOG.warnf("job %s expired before a worker reached it; skipping", jobId);
+            return;
+        }
+        if (job.status().state().isTerminal()) {
+            LOG.debugf("job %s is already %s (a redelivered entry); skipping", jobId, job.status().state().wireName());
+            return;
+        }
+        if (job.spec() == null) {
+            store.fail(jobId, ApiError.server(500, "The job was stored without its request.", "corrupt_job"));
+            return;
+        }
+        Instant now = store.now();
+        if (now.isAfter(job.waitUntil())) {
+            store.fail(
+                    jobId,
+                    ApiError.server(
+                            504,
+                            "The job waited in the queue until its request gave up; it was not run.",
+                            "queue_timeout"));
+            return;
+        }
+        long attempts = store.startAttempt(jobId, worker);
+        if (attempts > config.maxAttempts()) {
+            store.fail(
+                    jobId,
+                    ApiError.server(
+                            500,
+                            "The job was started " + (attempts - 1) + " times without finishing (a worker crashed each time); giving up.",
+                            "too_many_attempts"));
+            return;
+        }
+        long started = System.nanoTime();
+        try {
+            List<ImageResult> images = pipeline.run(job.spec(), new ThrottledProgress(jobId));
+            store.succeed(jobId, images);
+            LOG.infof(
+                    "job %s (request %s): %d image(s) in %d ms",
+                    jobId, job.spec().requestId(), images.size(), Duration.ofNanos(System.nanoTime() - started).toMillis());
+        } catch (StageException e) {
+            ApiError error = StageErrors.toApiError(e);
+            // A request the stages reject is the client's business, not an operational problem.
+            LOG.logf(
+                    error.status() < 500 ? Logger.Level.INFO : Logger.Level.WARN,
+                    "job %s (request %s) failed: %s",
+                    jobId,
+                    job.spec().requestId(),
+                    e.getMessage());
+            store.fail(jobId, error);
+        } catch (JobStoreException | RedisException e) {
+            throw e; // the entry stays pending and is retried elsewhere
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "job %s (request %s) failed unexpectedly", jobId, job.spec().requestId());
+            store.fail(jobId, ApiError.server(500, "The server had an error while generating the images.", "internal_error"));
+        }
+    }
+
+    /** Keeps in-flight entries from looking abandoned. */
+    private void heartbeat() {
+        for (Map.Entry<String, String> entry : inFlight.entrySet()) {
+            try {
+                redis
+                        .commands()
+                        .xclaim(
+                                store.keys().stream(),
+                                Consumer.from(store.group(), entry.getValue()),
+                                XClaimArgs.Builder.justid(),
+                                entry.getKey());
+            } catch (RuntimeException e) {
+                LOG.debugf("heartbeat for entry %s failed: %s", entry.getKey(), e.getMessage());
+            }
+        }
+    }
+
+    private long pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+        return Math.min(millis * 2, 5000);
+    }
+
+    private static String defaultConsumerName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "gateway";
+        }
+        String pid = Long.toString(ProcessHandle.current().pid());
+        return host + "-" + pid + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** Writes progress to the job hash at most every 100 ms, and always at a stage's last step. */
+    private final class ThrottledProgress implements org.unclip.gateway.stages.ProgressListener {
+        private final String jobId;
+        private long lastWrite;
+
+        ThrottledProgress(String jobId) {
+            this.jobId = jobId;
+        }
+
+        @Override
+        public void onProgress(String stage, int step, int totalSteps) {
+            long now = System.nanoTime();
+            boolean boundary = step == 0 || step == totalSteps;
+            if (!boundary && now - lastWrite < 100_000_000L) {
+                return;
+            }
+            lastWrite = now;
+            try {
+                store.progress(jobId, stage, step, totalSteps);
+            } catch (RuntimeException e) {
+                LOG.debugf("could not record progress of job %s: %s", jobId, e.getMessage());
+            }
+        }
+    }
 }

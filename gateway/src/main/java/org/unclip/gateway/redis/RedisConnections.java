@@ -27,84 +27,84 @@ import org.unclip.gateway.config.GatewayConfig;
 @ApplicationScoped
 public class RedisConnections {
 
-  private static final Logger LOG = Logger.getLogger(RedisConnections.class);
+    private static final Logger LOG = Logger.getLogger(RedisConnections.class);
 
-  private final ClientResources resources;
-  private final RedisClient client;
-  private final Duration commandTimeout;
-  private volatile StatefulRedisConnection<String, String> shared;
+    private final ClientResources resources;
+    private final RedisClient client;
+    private final Duration commandTimeout;
+    private volatile StatefulRedisConnection<String, String> shared;
 
-  @Inject
-  public RedisConnections(GatewayConfig config) {
-    this.commandTimeout = config.redis().commandTimeout();
-    RedisURI uri = RedisURI.create(config.redis().url());
-    uri.setTimeout(commandTimeout);
-    this.resources = clientResources();
-    this.client = RedisClient.create(resources, uri);
-    client.setOptions(
-        ClientOptions.builder()
-            .autoReconnect(true)
-            // Fail fast while disconnected instead of queueing commands until memory runs out.
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled())
-            .build());
-  }
+    @Inject
+    public RedisConnections(GatewayConfig config) {
+        this.commandTimeout = config.redis().commandTimeout();
+        RedisURI uri = RedisURI.create(config.redis().url());
+        uri.setTimeout(commandTimeout);
+        this.resources = clientResources();
+        this.client = RedisClient.create(resources, uri);
+        client.setOptions(
+                ClientOptions.builder()
+                        .autoReconnect(true)
+                        // Fail fast while disconnected instead of queueing commands until memory runs out.
+                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                        .timeoutOptions(TimeoutOptions.enabled())
+                        .build());
+    }
 
-  /**
-   * Lettuce's I/O resources as the gateway uses them; also for tools and tests that talk to the
-   * same Redis. The caller shuts them down after its clients.
-   */
-  public static ClientResources clientResources() {
-    return DefaultClientResources.builder()
-        .ioThreadPoolSize(2)
-        .computationThreadPoolSize(2)
-        .build();
-  }
+    /**
+     * Lettuce's I/O resources as the gateway uses them; also for tools and tests that talk to the
+     * same Redis. The caller shuts them down after its clients.
+     */
+    public static ClientResources clientResources() {
+        return DefaultClientResources.builder()
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(2)
+                .build();
+    }
 
-  /** Synchronous commands on the shared connection; thread-safe. */
-  public RedisCommands<String, String> commands() {
-    return shared().sync();
-  }
+    /** Synchronous commands on the shared connection; thread-safe. */
+    public RedisCommands<String, String> commands() {
+        return shared().sync();
+    }
 
-  /** The shared connection, opened on first use. */
-  public StatefulRedisConnection<String, String> shared() {
-    StatefulRedisConnection<String, String> connection = shared;
-    if (connection == null) {
-      synchronized (this) {
-        connection = shared;
+    /** The shared connection, opened on first use. */
+    public StatefulRedisConnection<String, String> shared() {
+        StatefulRedisConnection<String, String> connection = shared;
         if (connection == null) {
-          connection = client.connect();
-          shared = connection;
-          LOG.debug("opened the shared Redis connection");
+            synchronized (this) {
+                connection = shared;
+                if (connection == null) {
+                    connection = client.connect();
+                    shared = connection;
+                    LOG.debug("opened the shared Redis connection");
+                }
+            }
         }
-      }
+        return connection;
     }
-    return connection;
-  }
 
-  /**
-   * A connection of its own for one blocking consumer; the caller closes it.
-   *
-   * @param blockFor the longest time a command on it may block; added to the command timeout
-   */
-  public StatefulRedisConnection<String, String> openDedicated(Duration blockFor) {
-    StatefulRedisConnection<String, String> connection = client.connect();
-    connection.setTimeout(commandTimeout.plus(blockFor));
-    return connection;
-  }
-
-  /** A pub/sub connection; the caller closes it. Lettuce re-subscribes after reconnecting. */
-  public StatefulRedisPubSubConnection<String, String> openPubSub() {
-    return client.connectPubSub();
-  }
-
-  @PreDestroy
-  void close() {
-    StatefulRedisConnection<String, String> connection = shared;
-    if (connection != null) {
-      connection.close();
+    /**
+     * A connection of its own for one blocking consumer; the caller closes it.
+     *
+     * @param blockFor the longest time a command on it may block; added to the command timeout
+     */
+    public StatefulRedisConnection<String, String> openDedicated(Duration blockFor) {
+        StatefulRedisConnection<String, String> connection = client.connect();
+        connection.setTimeout(commandTimeout.plus(blockFor));
+        return connection;
     }
-    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-    resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly(3000);
-  }
+
+    /** A pub/sub connection; the caller closes it. Lettuce re-subscribes after reconnecting. */
+    public StatefulRedisPubSubConnection<String, String> openPubSub() {
+        return client.connectPubSub();
+    }
+
+    @PreDestroy
+    void close() {
+        StatefulRedisConnection<String, String> connection = shared;
+        if (connection != null) {
+            connection.close();
+        }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly(3000);
+    }
 }

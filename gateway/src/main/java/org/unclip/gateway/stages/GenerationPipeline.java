@@ -23,79 +23,79 @@ import org.unclip.gateway.jobs.JobSpec;
 @ApplicationScoped
 public class GenerationPipeline {
 
-  private final StageClients stages;
+    private final StageClients stages;
 
-  @Inject
-  public GenerationPipeline(StageClients stages) {
-    this.stages = stages;
-  }
-
-  /**
-   * Runs the three stages.
-   *
-   * @return one image per seed, in seed order
-   * @throws StageException when a stage fails or answers something unusable
-   */
-  public List<ImageResult> run(JobSpec spec, ProgressListener listener) {
-    listener.onProgress(StageClients.TEXT_ENCODER, 0, 0);
-    EncodeTextResponse text =
-        stages.encodeText(EncodeTextRequest.newBuilder().addPrompts(spec.prompt()).build());
-
-    listener.onProgress(StageClients.PRIOR, 0, 0);
-    PriorResult embeddings =
-        stages.generateEmbeddings(
-            PriorRequest.newBuilder()
-                .setText(text.getConditional())
-                .setUnconditional(text.getUnconditional())
-                .addAllSeeds(spec.seeds())
-                .setSteps(spec.priorSteps())
-                .setGuidanceScale(spec.priorGuidanceScale())
-                .setRequestId(spec.requestId())
-                .build(),
-            listener);
-
-    listener.onProgress(StageClients.DECODER, 0, 0);
-    DecoderResult images =
-        stages.generateImages(
-            DecoderRequest.newBuilder()
-                .setImageEmbeds(embeddings.getImageEmbeds())
-                .setText(text.getConditional())
-                .setUnconditional(text.getUnconditional())
-                .addAllSeeds(spec.seeds())
-                .setDecoderSteps(spec.decoderSteps())
-                .setGuidanceScale(spec.decoderGuidanceScale())
-                .setUpsamplerSteps(spec.upsamplerSteps())
-                .setSize(spec.size())
-                .setPreviews(false)
-                .setRequestId(spec.requestId())
-                .build(),
-            listener);
-    return check(spec, images);
-  }
-
-  /** The decoder must answer one PNG per seed, in order. */
-  private static List<ImageResult> check(JobSpec spec, DecoderResult result) {
-    if (result.getImagesCount() != spec.n()) {
-      throw unusable(
-          "returned " + result.getImagesCount() + " images for " + spec.n() + " seeds");
+    @Inject
+    public GenerationPipeline(StageClients stages) {
+        this.stages = stages;
     }
-    List<ImageResult> images = new ArrayList<>(spec.n());
-    for (int i = 0; i < spec.n(); i++) {
-      GeneratedImage image = result.getImages(i);
-      long expected = spec.seeds().get(i);
-      if (image.getSeed() != expected) {
-        throw unusable("returned image " + i + " with seed " + image.getSeed() + ", expected " + expected);
-      }
-      if (image.getPng().isEmpty()) {
-        throw unusable("returned an empty image " + i);
-      }
-      images.add(new ImageResult(image.getPng().toByteArray(), image.getSeed(), image.getWidth(), image.getHeight()));
-    }
-    return images;
-  }
 
-  private static StageException unusable(String what) {
-    return new StageException(
-        StageClients.DECODER, Status.INTERNAL.withDescription(what), 1, null);
-  }
+    /**
+     * Runs the three stages.
+     *
+     * @return one image per seed, in seed order
+     * @throws StageException when a stage fails or answers something unusable
+     */
+    public List<ImageResult> run(JobSpec spec, ProgressListener listener) {
+        listener.onProgress(StageClients.TEXT_ENCODER, 0, 0);
+        EncodeTextResponse text =
+                stages.encodeText(EncodeTextRequest.newBuilder().addPrompts(spec.prompt()).build());
+
+        listener.onProgress(StageClients.PRIOR, 0, 0);
+        PriorResult embeddings =
+                stages.generateEmbeddings(
+                        PriorRequest.newBuilder()
+                                .setText(text.getConditional())
+                                .setUnconditional(text.getUnconditional())
+                                .addAllSeeds(spec.seeds())
+                                .setSteps(spec.priorSteps())
+                                .setGuidanceScale(spec.priorGuidanceScale())
+                                .setRequestId(spec.requestId())
+                                .build(),
+                        listener);
+
+        listener.onProgress(StageClients.DECODER, 0, 0);
+        DecoderResult images =
+                stages.generateImages(
+                        DecoderRequest.newBuilder()
+                                .setImageEmbeds(embeddings.getImageEmbeds())
+                                .setText(text.getConditional())
+                                .setUnconditional(text.getUnconditional())
+                                .addAllSeeds(spec.seeds())
+                                .setDecoderSteps(spec.decoderSteps())
+                                .setGuidanceScale(spec.decoderGuidanceScale())
+                                .setUpsamplerSteps(spec.upsamplerSteps())
+                                .setSize(spec.size())
+                                .setPreviews(false)
+                                .setRequestId(spec.requestId())
+                                .build(),
+                        listener);
+        return check(spec, images);
+    }
+
+    /** The decoder must answer one PNG per seed, in order. */
+    private static List<ImageResult> check(JobSpec spec, DecoderResult result) {
+        if (result.getImagesCount() != spec.n()) {
+            throw unusable(
+                    "returned " + result.getImagesCount() + " images for " + spec.n() + " seeds");
+        }
+        List<ImageResult> images = new ArrayList<>(spec.n());
+        for (int i = 0; i < spec.n(); i++) {
+            GeneratedImage image = result.getImages(i);
+            long expected = spec.seeds().get(i);
+            if (image.getSeed() != expected) {
+                throw unusable("returned image " + i + " with seed " + image.getSeed() + ", expected " + expected);
+            }
+            if (image.getPng().isEmpty()) {
+                throw unusable("returned an empty image " + i);
+            }
+            images.add(new ImageResult(image.getPng().toByteArray(), image.getSeed(), image.getWidth(), image.getHeight()));
+        }
+        return images;
+    }
+
+    private static StageException unusable(String what) {
+        return new StageException(
+                StageClients.DECODER, Status.INTERNAL.withDescription(what), 1, null);
+    }
 }

@@ -4,12 +4,12 @@ package org.unclip.gateway.stages;
 @FunctionalInterface
 public interface ProgressListener {
 
-  /**
-   * @param stage "text-encoder", "prior", "decoder", "upsampler-1", ...
-   * @param step 1-based step just finished; 0 when the stage starts
-   * @param totalSteps steps of that stage; 0 when unknown
-   */
-  void onProgress(String stage, int step, int totalSteps);
+    /**
+     * @param stage "text-encoder", "prior", "decoder", "upsampler-1", ...
+     * @param step 1-based step just finished; 0 when the stage starts
+     * @param totalSteps steps of that stage; 0 when unknown
+     */
+    void onProgress(String stage, int step, int totalSteps);
 
-  ProgressListener NONE = (stage, step, totalSteps) -> {};
+    ProgressListener NONE = (stage, step, totalSteps) -> {};
 }

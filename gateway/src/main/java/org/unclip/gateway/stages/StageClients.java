@@ -35,158 +35,158 @@ import org.unclip.gateway.config.GatewayConfig;
 @ApplicationScoped
 public class StageClients {
 
-  public static final String TEXT_ENCODER = "text-encoder";
-  public static final String PRIOR = "prior";
-  public static final String DECODER = "decoder";
+    public static final String TEXT_ENCODER = "text-encoder";
+    public static final String PRIOR = "prior";
+    public static final String DECODER = "decoder";
 
-  private static final Logger LOG = Logger.getLogger(StageClients.class);
+    private static final Logger LOG = Logger.getLogger(StageClients.class);
 
-  private final TextEncoderServiceGrpc.TextEncoderServiceBlockingStub textEncoder;
-  private final PriorServiceGrpc.PriorServiceBlockingStub prior;
-  private final DecoderServiceGrpc.DecoderServiceBlockingStub decoder;
-  private final GatewayConfig.Stages config;
+    private final TextEncoderServiceGrpc.TextEncoderServiceBlockingStub textEncoder;
+    private final PriorServiceGrpc.PriorServiceBlockingStub prior;
+    private final DecoderServiceGrpc.DecoderServiceBlockingStub decoder;
+    private final GatewayConfig.Stages config;
 
-  @Inject
-  public StageClients(
-      @GrpcClient(TEXT_ENCODER) TextEncoderServiceGrpc.TextEncoderServiceBlockingStub textEncoder,
-      @GrpcClient(PRIOR) PriorServiceGrpc.PriorServiceBlockingStub prior,
-      @GrpcClient(DECODER) DecoderServiceGrpc.DecoderServiceBlockingStub decoder,
-      GatewayConfig config) {
-    this.textEncoder = textEncoder;
-    this.prior = prior;
-    this.decoder = decoder;
-    this.config = config.stages();
-    if (this.config.maxAttempts() < 1) {
-      throw new IllegalArgumentException("unclip.stages.max-attempts must be >= 1");
-    }
-  }
-
-  /** EncodeText, unary. */
-  public EncodeTextResponse encodeText(EncodeTextRequest request) {
-    Duration deadline = config.textEncoderDeadline();
-    return withRetry(
-        TEXT_ENCODER,
-        () -> textEncoder.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).encodeText(request));
-  }
-
-  /** GenerateEmbeddings, server streaming: progress events, then one result. */
-  public PriorResult generateEmbeddings(PriorRequest request, ProgressListener listener) {
-    Duration deadline = config.priorDeadline();
-    return withRetry(
-        PRIOR,
-        () ->
-            inCancellableContext(
-                () -> {
-                  Iterator<PriorEvent> events =
-                      prior
-                          .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-                          .generateEmbeddings(request);
-                  PriorResult result = null;
-                  while (events.hasNext()) {
-                    PriorEvent event = events.next();
-                    switch (event.getEventCase()) {
-                      case PROGRESS:
-                        report(listener, PRIOR, event.getProgress());
-                        break;
-                      case RESULT:
-                        result = event.getResult();
-                        break;
-                      default:
-                        break;
-                    }
-                  }
-                  if (result == null) {
-                    throw Status.INTERNAL
-                        .withDescription("the stream ended without a result")
-                        .asRuntimeException();
-                  }
-                  return result;
-                }));
-  }
-
-  /** GenerateImages, server streaming: progress events, then one result. */
-  public DecoderResult generateImages(DecoderRequest request, ProgressListener listener) {
-    Duration deadline = config.decoderDeadline();
-    return withRetry(
-        DECODER,
-        () ->
-            inCancellableContext(
-                () -> {
-                  Iterator<DecoderEvent> events =
-                      decoder
-                          .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-                          .generateImages(request);
-                  DecoderResult result = null;
-                  while (events.hasNext()) {
-                    DecoderEvent event = events.next();
-                    switch (event.getEventCase()) {
-                      case PROGRESS:
-                        report(listener, DECODER, event.getProgress());
-                        break;
-                      case RESULT:
-                        result = event.getResult();
-                        break;
-                      default:
-                        break;
-                    }
-                  }
-                  if (result == null) {
-                    throw Status.INTERNAL
-                        .withDescription("the stream ended without a result")
-                        .asRuntimeException();
-                  }
-                  return result;
-                }));
-  }
-
-  private static void report(ProgressListener listener, String defaultStage, Progress progress) {
-    String stage = progress.getStage().isBlank() ? defaultStage : progress.getStage();
-    listener.onProgress(stage, progress.getStep(), progress.getTotalSteps());
-  }
-
-  /**
-   * Runs a streaming call in a context that is cancelled when the block returns or throws, so an
-   * abandoned stream does not keep the stage busy until its deadline.
-   */
-  private static <T> T inCancellableContext(Supplier<T> call) {
-    Context.CancellableContext context = Context.current().withCancellation();
-    try {
-      return context.call(call::get);
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    } finally {
-      context.cancel(null);
-    }
-  }
-
-  private <T> T withRetry(String stage, Supplier<T> call) {
-    long backoffMillis = config.retryBackoff().toMillis();
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return call.get();
-      } catch (StatusRuntimeException e) {
-        Status status = e.getStatus();
-        if (status.getCode() != Status.Code.UNAVAILABLE || attempt >= config.maxAttempts()) {
-          throw new StageException(stage, status, attempt, e);
+    @Inject
+    public StageClients(
+            @GrpcClient(TEXT_ENCODER) TextEncoderServiceGrpc.TextEncoderServiceBlockingStub textEncoder,
+            @GrpcClient(PRIOR) PriorServiceGrpc.PriorServiceBlockingStub prior,
+            @GrpcClient(DECODER) DecoderServiceGrpc.DecoderServiceBlockingStub decoder,
+            GatewayConfig config) {
+        this.textEncoder = textEncoder;
+        this.prior = prior;
+        this.decoder = decoder;
+        this.config = config.stages();
+        if (this.config.maxAttempts() < 1) {
+            throw new IllegalArgumentException("unclip.stages.max-attempts must be >= 1");
         }
-        LOG.warnf(
-            "%s stage unavailable (attempt %d of %d, retrying in %d ms): %s",
-            stage, attempt, config.maxAttempts(), backoffMillis, status.getDescription());
-        sleep(backoffMillis, stage, status, attempt);
-        backoffMillis = Math.min(backoffMillis * 2, 30_000);
-      }
     }
-  }
 
-  private static void sleep(long millis, String stage, Status status, int attempt) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException interrupted) {
-      Thread.currentThread().interrupt();
-      throw new StageException(
-          stage, Status.CANCELLED.withDescription("interrupted while waiting to retry"), attempt, interrupted);
+    /** EncodeText, unary. */
+    public EncodeTextResponse encodeText(EncodeTextRequest request) {
+        Duration deadline = config.textEncoderDeadline();
+        return withRetry(
+                TEXT_ENCODER,
+                () -> textEncoder.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).encodeText(request));
     }
-  }
+
+    /** GenerateEmbeddings, server streaming: progress events, then one result. */
+    public PriorResult generateEmbeddings(PriorRequest request, ProgressListener listener) {
+        Duration deadline = config.priorDeadline();
+        return withRetry(
+                PRIOR,
+                () ->
+                        inCancellableContext(
+                                () -> {
+                                    Iterator<PriorEvent> events =
+                                            prior
+                                                    .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                                                    .generateEmbeddings(request);
+                                    PriorResult result = null;
+                                    while (events.hasNext()) {
+                                        PriorEvent event = events.next();
+                                        switch (event.getEventCase()) {
+                                            case PROGRESS:
+                                                report(listener, PRIOR, event.getProgress());
+                                                break;
+                                            case RESULT:
+                                                result = event.getResult();
+                                                break;
+                                            default:
+                                                break;
+                                        }
+                                    }
+                                    if (result == null) {
+                                        throw Status.INTERNAL
+                                                .withDescription("the stream ended without a result")
+                                                .asRuntimeException();
+                                    }
+                                    return result;
+                                }));
+    }
+
+    /** GenerateImages, server streaming: progress events, then one result. */
+    public DecoderResult generateImages(DecoderRequest request, ProgressListener listener) {
+        Duration deadline = config.decoderDeadline();
+        return withRetry(
+                DECODER,
+                () ->
+                        inCancellableContext(
+                                () -> {
+                                    Iterator<DecoderEvent> events =
+                                            decoder
+                                                    .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                                                    .generateImages(request);
+                                    DecoderResult result = null;
+                                    while (events.hasNext()) {
+                                        DecoderEvent event = events.next();
+                                        switch (event.getEventCase()) {
+                                            case PROGRESS:
+                                                report(listener, DECODER, event.getProgress());
+                                                break;
+                                            case RESULT:
+                                                result = event.getResult();
+                                                break;
+                                            default:
+                                                break;
+                                        }
+                                    }
+                                    if (result == null) {
+                                        throw Status.INTERNAL
+                                                .withDescription("the stream ended without a result")
+                                                .asRuntimeException();
+                                    }
+                                    return result;
+                                }));
+    }
+
+    private static void report(ProgressListener listener, String defaultStage, Progress progress) {
+        String stage = progress.getStage().isBlank() ? defaultStage : progress.getStage();
+        listener.onProgress(stage, progress.getStep(), progress.getTotalSteps());
+    }
+
+    /**
+     * Runs a streaming call in a context that is cancelled when the block returns or throws, so an
+     * abandoned stream does not keep the stage busy until its deadline.
+     */
+    private static <T> T inCancellableContext(Supplier<T> call) {
+        Context.CancellableContext context = Context.current().withCancellation();
+        try {
+            return context.call(call::get);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        } finally {
+            context.cancel(null);
+        }
+    }
+
+    private <T> T withRetry(String stage, Supplier<T> call) {
+        long backoffMillis = config.retryBackoff().toMillis();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.get();
+            } catch (StatusRuntimeException e) {
+                Status status = e.getStatus();
+                if (status.getCode() != Status.Code.UNAVAILABLE || attempt >= config.maxAttempts()) {
+                    throw new StageException(stage, status, attempt, e);
+                }
+                LOG.warnf(
+                        "%s stage unavailable (attempt %d of %d, retrying in %d ms): %s",
+                        stage, attempt, config.maxAttempts(), backoffMillis, status.getDescription());
+                sleep(backoffMillis, stage, status, attempt);
+                backoffMillis = Math.min(backoffMillis * 2, 30_000);
+            }
+        }
+    }
+
+    private static void sleep(long millis, String stage, Status status, int attempt) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new StageException(
+                    stage, Status.CANCELLED.withDescription("interrupted while waiting to retry"), attempt, interrupted);
+        }
+    }
 }

@@ -17,64 +17,64 @@ import org.unclip.gateway.errors.ApiError;
  */
 public final class StageErrors {
 
-  private StageErrors() {}
+    private StageErrors() {}
 
-  public static ApiError toApiError(StageException e) {
-    String stage = e.stage();
-    String description = e.description().isBlank() ? "no details given" : e.description();
-    Status.Code code = e.status().getCode();
-    switch (code) {
-      case INVALID_ARGUMENT:
-      case OUT_OF_RANGE:
-      case FAILED_PRECONDITION:
-        return ApiError.invalidRequest(
-            "The " + stage + " stage rejected the request: " + description,
-            guessParam(stage, description),
-            "invalid_value");
-      case UNAVAILABLE:
-        return ApiError.server(
-            503,
-            "The " + stage + " stage is unavailable (tried " + e.attempts() + " time" + (e.attempts() == 1 ? "" : "s") + "): " + description,
-            "stage_unavailable");
-      case RESOURCE_EXHAUSTED:
-        return ApiError.server(503, "The " + stage + " stage is overloaded: " + description, "stage_overloaded");
-      case CANCELLED:
-      case ABORTED:
-        return ApiError.server(503, "The " + stage + " stage call was cancelled: " + description, "stage_cancelled");
-      case DEADLINE_EXCEEDED:
-        return ApiError.server(504, "The " + stage + " stage did not answer in time: " + description, "stage_timeout");
-      default:
-        return ApiError.server(
-            502,
-            "The " + stage + " stage failed (" + code + "): " + description,
-            "stage_error");
+    public static ApiError toApiError(StageException e) {
+        String stage = e.stage();
+        String description = e.description().isBlank() ? "no details given" : e.description();
+        Status.Code code = e.status().getCode();
+        switch (code) {
+            case INVALID_ARGUMENT:
+            case OUT_OF_RANGE:
+            case FAILED_PRECONDITION:
+                return ApiError.invalidRequest(
+                        "The " + stage + " stage rejected the request: " + description,
+                        guessParam(stage, description),
+                        "invalid_value");
+            case UNAVAILABLE:
+                return ApiError.server(
+                        503,
+                        "The " + stage + " stage is unavailable (tried " + e.attempts() + " time" + (e.attempts() == 1 ? "" : "s") + "): " + description,
+                        "stage_unavailable");
+            case RESOURCE_EXHAUSTED:
+                return ApiError.server(503, "The " + stage + " stage is overloaded: " + description, "stage_overloaded");
+            case CANCELLED:
+            case ABORTED:
+                return ApiError.server(503, "The " + stage + " stage call was cancelled: " + description, "stage_cancelled");
+            case DEADLINE_EXCEEDED:
+                return ApiError.server(504, "The " + stage + " stage did not answer in time: " + description, "stage_timeout");
+            default:
+                return ApiError.server(
+                        502,
+                        "The " + stage + " stage failed (" + code + "): " + description,
+                        "stage_error");
+        }
     }
-  }
 
-  /** The request field a stage's complaint most likely refers to, or null. */
-  static String guessParam(String stage, String description) {
-    String text = description.toLowerCase(Locale.ROOT);
-    switch (stage) {
-      case "text-encoder":
-        return "prompt";
-      case "prior":
-        if (text.contains("guidance")) {
-          return "prior_guidance_scale";
+    /** The request field a stage's complaint most likely refers to, or null. */
+    static String guessParam(String stage, String description) {
+        String text = description.toLowerCase(Locale.ROOT);
+        switch (stage) {
+            case "text-encoder":
+                return "prompt";
+            case "prior":
+                if (text.contains("guidance")) {
+                    return "prior_guidance_scale";
+                }
+                return text.contains("step") ? "prior_steps" : null;
+            case "decoder":
+                if (text.contains("upsampler")) {
+                    return text.contains("step") ? "upsampler_steps" : null;
+                }
+                if (text.contains("guidance")) {
+                    return "decoder_guidance_scale";
+                }
+                if (text.contains("size")) {
+                    return "size";
+                }
+                return text.contains("step") ? "decoder_steps" : null;
+            default:
+                return null;
         }
-        return text.contains("step") ? "prior_steps" : null;
-      case "decoder":
-        if (text.contains("upsampler")) {
-          return text.contains("step") ? "upsampler_steps" : null;
-        }
-        if (text.contains("guidance")) {
-          return "decoder_guidance_scale";
-        }
-        if (text.contains("size")) {
-          return "size";
-        }
-        return text.contains("step") ? "decoder_steps" : null;
-      default:
-        return null;
     }
-  }
 }

@@ -9,49 +9,49 @@ import org.unclip.gateway.errors.ApiError;
 
 class StageErrorsTest {
 
-  private static ApiError map(String stage, Status status, int attempts) {
-    return StageErrors.toApiError(new StageException(stage, status, attempts, null));
-  }
+    private static ApiError map(String stage, Status status, int attempts) {
+        return StageErrors.toApiError(new StageException(stage, status, attempts, null));
+    }
 
-  @Test
-  void invalidArgument_isAClientMistake_withTheStagesDescription() {
-    ApiError error = map("prior", Status.INVALID_ARGUMENT.withDescription("steps must be in [2, 200], got 500"), 1);
+    @Test
+    void invalidArgument_isAClientMistake_withTheStagesDescription() {
+        ApiError error = map("prior", Status.INVALID_ARGUMENT.withDescription("steps must be in [2, 200], got 500"), 1);
 
-    assertThat(error.status()).isEqualTo(400);
-    assertThat(error.type()).isEqualTo("invalid_request_error");
-    assertThat(error.message()).contains("prior").contains("steps must be in [2, 200], got 500");
-    assertThat(error.param()).isEqualTo("prior_steps");
-  }
+        assertThat(error.status()).isEqualTo(400);
+        assertThat(error.type()).isEqualTo("invalid_request_error");
+        assertThat(error.message()).contains("prior").contains("steps must be in [2, 200], got 500");
+        assertThat(error.param()).isEqualTo("prior_steps");
+    }
 
-  @Test
-  void paramGuesses_followTheStageAndTheWording() {
-    assertThat(StageErrors.guessParam("text-encoder", "unknown words")).isEqualTo("prompt");
-    assertThat(StageErrors.guessParam("prior", "guidance_scale must be <= 20")).isEqualTo("prior_guidance_scale");
-    assertThat(StageErrors.guessParam("decoder", "upsampler steps must be <= 100")).isEqualTo("upsampler_steps");
-    assertThat(StageErrors.guessParam("decoder", "decoder steps must be >= 2")).isEqualTo("decoder_steps");
-    assertThat(StageErrors.guessParam("decoder", "size 128 is not one of [64, 256]")).isEqualTo("size");
-    assertThat(StageErrors.guessParam("decoder", "image_embeds has the wrong shape")).isNull();
-  }
+    @Test
+    void paramGuesses_followTheStageAndTheWording() {
+        assertThat(StageErrors.guessParam("text-encoder", "unknown words")).isEqualTo("prompt");
+        assertThat(StageErrors.guessParam("prior", "guidance_scale must be <= 20")).isEqualTo("prior_guidance_scale");
+        assertThat(StageErrors.guessParam("decoder", "upsampler steps must be <= 100")).isEqualTo("upsampler_steps");
+        assertThat(StageErrors.guessParam("decoder", "decoder steps must be >= 2")).isEqualTo("decoder_steps");
+        assertThat(StageErrors.guessParam("decoder", "size 128 is not one of [64, 256]")).isEqualTo("size");
+        assertThat(StageErrors.guessParam("decoder", "image_embeds has the wrong shape")).isNull();
+    }
 
-  @Test
-  void unavailable_is503_andSaysHowOftenItWasTried_andWhy() {
-    Status refused =
-        Status.UNAVAILABLE.withDescription("io exception").withCause(new ConnectException("Connection refused: /127.0.0.1:9101"));
+    @Test
+    void unavailable_is503_andSaysHowOftenItWasTried_andWhy() {
+        Status refused =
+                Status.UNAVAILABLE.withDescription("io exception").withCause(new ConnectException("Connection refused: /127.0.0.1:9101"));
 
-    ApiError error = map("text-encoder", refused, 3);
+        ApiError error = map("text-encoder", refused, 3);
 
-    assertThat(error.status()).isEqualTo(503);
-    assertThat(error.type()).isEqualTo("server_error");
-    assertThat(error.code()).isEqualTo("stage_unavailable");
-    assertThat(error.message()).contains("tried 3 times").contains("Connection refused: /127.0.0.1:9101");
-  }
+        assertThat(error.status()).isEqualTo(503);
+        assertThat(error.type()).isEqualTo("server_error");
+        assertThat(error.code()).isEqualTo("stage_unavailable");
+        assertThat(error.message()).contains("tried 3 times").contains("Connection refused: /127.0.0.1:9101");
+    }
 
-  @Test
-  void otherFailures_map_toGatewayStatuses() {
-    assertThat(map("decoder", Status.DEADLINE_EXCEEDED, 1).status()).isEqualTo(504);
-    assertThat(map("decoder", Status.RESOURCE_EXHAUSTED, 1).status()).isEqualTo(503);
-    assertThat(map("decoder", Status.INTERNAL.withDescription("boom"), 1).status()).isEqualTo(502);
-    assertThat(map("decoder", Status.UNIMPLEMENTED, 1).status()).isEqualTo(502);
-    assertThat(map("decoder", Status.UNKNOWN, 1).message()).contains("no details given");
-  }
+    @Test
+    void otherFailures_map_toGatewayStatuses() {
+        assertThat(map("decoder", Status.DEADLINE_EXCEEDED, 1).status()).isEqualTo(504);
+        assertThat(map("decoder", Status.RESOURCE_EXHAUSTED, 1).status()).isEqualTo(503);
+        assertThat(map("decoder", Status.INTERNAL.withDescription("boom"), 1).status()).isEqualTo(502);
+        assertThat(map("decoder", Status.UNIMPLEMENTED, 1).status()).isEqualTo(502);
+        assertThat(map("decoder", Status.UNKNOWN, 1).message()).contains("no details given");
+    }
 }

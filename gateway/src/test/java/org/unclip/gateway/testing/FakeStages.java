@@ -53,195 +53,195 @@ import org.unclip.api.v1.TextEncoding;
  */
 public final class FakeStages implements AutoCloseable {
 
-  static final int D = 4;
-  static final int L = 3;
-  static final int W = 2;
+    static final int D = 4;
+    static final int L = 3;
+    static final int W = 2;
 
-  private final Server textEncoder;
-  private final Server prior;
-  private final Server decoder;
+    private final Server textEncoder;
+    private final Server prior;
+    private final Server decoder;
 
-  public final AtomicInteger textEncoderCalls = new AtomicInteger();
-  public volatile EncodeTextRequest lastTextRequest;
-  public volatile PriorRequest lastPriorRequest;
-  public volatile DecoderRequest lastDecoderRequest;
-  private final Map<String, AtomicInteger> flakyCalls = new ConcurrentHashMap<>();
+    public final AtomicInteger textEncoderCalls = new AtomicInteger();
+    public volatile EncodeTextRequest lastTextRequest;
+    public volatile PriorRequest lastPriorRequest;
+    public volatile DecoderRequest lastDecoderRequest;
+    private final Map<String, AtomicInteger> flakyCalls = new ConcurrentHashMap<>();
 
-  public FakeStages() throws IOException {
-    // Bound through the AsyncService interfaces rather than the ImplBase classes, which Quarkus
-    // would discover in the test index and serve itself.
-    textEncoder = start(TextEncoderServiceGrpc.bindService(new FakeTextEncoder()));
-    prior = start(PriorServiceGrpc.bindService(new FakePrior()));
-    decoder = start(DecoderServiceGrpc.bindService(new FakeDecoder()));
-  }
-
-  public int textEncoderPort() {
-    return textEncoder.getPort();
-  }
-
-  public int priorPort() {
-    return prior.getPort();
-  }
-
-  public int decoderPort() {
-    return decoder.getPort();
-  }
-
-  @Override
-  public void close() throws InterruptedException {
-    for (Server server : new Server[] {textEncoder, prior, decoder}) {
-      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    public FakeStages() throws IOException {
+        // Bound through the AsyncService interfaces rather than the ImplBase classes, which Quarkus
+        // would discover in the test index and serve itself.
+        textEncoder = start(TextEncoderServiceGrpc.bindService(new FakeTextEncoder()));
+        prior = start(PriorServiceGrpc.bindService(new FakePrior()));
+        decoder = start(DecoderServiceGrpc.bindService(new FakeDecoder()));
     }
-  }
 
-  private static Server start(ServerServiceDefinition service) throws IOException {
-    return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(service)
-        .build()
-        .start();
-  }
-
-  /** A [shape] tensor filled with {@code value}. */
-  static Tensor tensor(float value, long... shape) {
-    long count = 1;
-    for (long s : shape) {
-      count *= s;
+    public int textEncoderPort() {
+        return textEncoder.getPort();
     }
-    ByteBuffer data = ByteBuffer.allocate((int) count * 4).order(ByteOrder.LITTLE_ENDIAN);
-    for (int i = 0; i < count; i++) {
-      data.putFloat(value);
-    }
-    Tensor.Builder t = Tensor.newBuilder().setData(ByteString.copyFrom(data.array()));
-    for (long s : shape) {
-      t.addShape(s);
-    }
-    return t.build();
-  }
 
-  static TextEncoding encoding(int batch) {
-    return TextEncoding.newBuilder()
-        .setTextEmbeds(tensor(0.5f, batch, D))
-        .setLastHiddenState(tensor(0.25f, batch, L, W))
-        .setAttentionMask(tensor(1f, batch, L))
-        .build();
-  }
-
-  static byte[] png(int size, long seed) {
-    BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-    java.awt.Graphics2D g = image.createGraphics();
-    g.setColor(new Color((int) (seed & 0xFFFFFF)));
-    g.fillRect(0, 0, size, size);
-    g.dispose();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try {
-      ImageIO.write(image, "png", out);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    public int priorPort() {
+        return prior.getPort();
     }
-    return out.toByteArray();
-  }
 
-  private final class FakeTextEncoder implements TextEncoderServiceGrpc.AsyncService {
+    public int decoderPort() {
+        return decoder.getPort();
+    }
+
     @Override
-    public void encodeText(EncodeTextRequest request, StreamObserver<EncodeTextResponse> response) {
-      textEncoderCalls.incrementAndGet();
-      lastTextRequest = request;
-      for (String prompt : request.getPromptsList()) {
-        if (prompt.contains("unknown-word")) {
-          response.onError(
-              Status.INVALID_ARGUMENT
-                  .withDescription("the prompt contains words outside the vocabulary: unknown-word")
-                  .asRuntimeException());
-          return;
+    public void close() throws InterruptedException {
+        for (Server server : new Server[] {textEncoder, prior, decoder}) {
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
-        if (prompt.contains("offline")) {
-          response.onError(Status.UNAVAILABLE.withDescription("text encoder is restarting").asRuntimeException());
-          return;
-        }
-        if (prompt.contains("flaky") && flakyCalls.computeIfAbsent(prompt, p -> new AtomicInteger()).getAndIncrement() == 0) {
-          response.onError(Status.UNAVAILABLE.withDescription("text encoder is warming up").asRuntimeException());
-          return;
-        }
-      }
-      response.onNext(
-          EncodeTextResponse.newBuilder()
-              .setConditional(encoding(request.getPromptsCount()))
-              .setUnconditional(encoding(1))
-              .build());
-      response.onCompleted();
     }
-  }
 
-  private final class FakePrior implements PriorServiceGrpc.AsyncService {
-    @Override
-    public void generateEmbeddings(PriorRequest request, StreamObserver<PriorEvent> response) {
-      lastPriorRequest = request;
-      int steps = request.getSteps() == 0 ? 3 : request.getSteps();
-      if (steps < 2 || steps > 200) {
-        response.onError(
-            Status.INVALID_ARGUMENT
-                .withDescription("steps must be in [2, 200], got " + request.getSteps())
-                .asRuntimeException());
-        return;
-      }
-      if (request.getSeedsCount() == 0 || request.getText().getTextEmbeds().getShape(0) != 1) {
-        response.onError(Status.INVALID_ARGUMENT.withDescription("expected seeds and a batch-1 text").asRuntimeException());
-        return;
-      }
-      for (int i = 1; i <= steps; i++) {
-        response.onNext(
-            PriorEvent.newBuilder()
-                .setProgress(Progress.newBuilder().setStage("prior").setStep(i).setTotalSteps(steps))
-                .build());
-      }
-      response.onNext(
-          PriorEvent.newBuilder()
-              .setResult(PriorResult.newBuilder().setImageEmbeds(tensor(0.1f, request.getSeedsCount(), D)))
-              .build());
-      response.onCompleted();
+    private static Server start(ServerServiceDefinition service) throws IOException {
+        return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(service)
+                .build()
+                .start();
     }
-  }
 
-  private final class FakeDecoder implements DecoderServiceGrpc.AsyncService {
-    @Override
-    public void generateImages(DecoderRequest request, StreamObserver<DecoderEvent> response) {
-      lastDecoderRequest = request;
-      if (request.getGuidanceScale() == 99f) {
-        response.onError(Status.INTERNAL.withDescription("ONNX Runtime failed: out of memory").asRuntimeException());
-        return;
-      }
-      int n = request.getSeedsCount();
-      if (request.getImageEmbeds().getShapeCount() != 2 || request.getImageEmbeds().getShape(0) != n) {
-        response.onError(
-            Status.INVALID_ARGUMENT
-                .withDescription("image_embeds must be [" + n + ", " + D + "], got " + request.getImageEmbeds().getShapeList())
-                .asRuntimeException());
-        return;
-      }
-      for (int i = 1; i <= 2; i++) {
-        response.onNext(
-            DecoderEvent.newBuilder()
-                .setProgress(Progress.newBuilder().setStage("decoder").setStep(i).setTotalSteps(2))
-                .build());
-      }
-      response.onNext(
-          DecoderEvent.newBuilder()
-              .setProgress(Progress.newBuilder().setStage("upsampler-1").setStep(1).setTotalSteps(1))
-              .build());
-      int size = request.getSize() == 0 ? 256 : request.getSize();
-      int count = request.getDecoderSteps() == 4242 ? n - 1 : n;
-      DecoderResult.Builder result = DecoderResult.newBuilder();
-      for (int i = 0; i < count; i++) {
-        long seed = request.getSeeds(i);
-        result.addImages(
-            GeneratedImage.newBuilder()
-                .setPng(ByteString.copyFrom(png(size, seed)))
-                .setSeed(seed)
-                .setWidth(size)
-                .setHeight(size));
-      }
-      response.onNext(DecoderEvent.newBuilder().setResult(result).build());
-      response.onCompleted();
+    /** A [shape] tensor filled with {@code value}. */
+    static Tensor tensor(float value, long... shape) {
+        long count = 1;
+        for (long s : shape) {
+            count *= s;
+        }
+        ByteBuffer data = ByteBuffer.allocate((int) count * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < count; i++) {
+            data.putFloat(value);
+        }
+        Tensor.Builder t = Tensor.newBuilder().setData(ByteString.copyFrom(data.array()));
+        for (long s : shape) {
+            t.addShape(s);
+        }
+        return t.build();
     }
-  }
+
+    static TextEncoding encoding(int batch) {
+        return TextEncoding.newBuilder()
+                .setTextEmbeds(tensor(0.5f, batch, D))
+                .setLastHiddenState(tensor(0.25f, batch, L, W))
+                .setAttentionMask(tensor(1f, batch, L))
+                .build();
+    }
+
+    static byte[] png(int size, long seed) {
+        BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = image.createGraphics();
+        g.setColor(new Color((int) (seed & 0xFFFFFF)));
+        g.fillRect(0, 0, size, size);
+        g.dispose();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(image, "png", out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private final class FakeTextEncoder implements TextEncoderServiceGrpc.AsyncService {
+        @Override
+        public void encodeText(EncodeTextRequest request, StreamObserver<EncodeTextResponse> response) {
+            textEncoderCalls.incrementAndGet();
+            lastTextRequest = request;
+            for (String prompt : request.getPromptsList()) {
+                if (prompt.contains("unknown-word")) {
+                    response.onError(
+                            Status.INVALID_ARGUMENT
+                                    .withDescription("the prompt contains words outside the vocabulary: unknown-word")
+                                    .asRuntimeException());
+                    return;
+                }
+                if (prompt.contains("offline")) {
+                    response.onError(Status.UNAVAILABLE.withDescription("text encoder is restarting").asRuntimeException());
+                    return;
+                }
+                if (prompt.contains("flaky") && flakyCalls.computeIfAbsent(prompt, p -> new AtomicInteger()).getAndIncrement() == 0) {
+                    response.onError(Status.UNAVAILABLE.withDescription("text encoder is warming up").asRuntimeException());
+                    return;
+                }
+            }
+            response.onNext(
+                    EncodeTextResponse.newBuilder()
+                            .setConditional(encoding(request.getPromptsCount()))
+                            .setUnconditional(encoding(1))
+                            .build());
+            response.onCompleted();
+        }
+    }
+
+    private final class FakePrior implements PriorServiceGrpc.AsyncService {
+        @Override
+        public void generateEmbeddings(PriorRequest request, StreamObserver<PriorEvent> response) {
+            lastPriorRequest = request;
+            int steps = request.getSteps() == 0 ? 3 : request.getSteps();
+            if (steps < 2 || steps > 200) {
+                response.onError(
+                        Status.INVALID_ARGUMENT
+                                .withDescription("steps must be in [2, 200], got " + request.getSteps())
+                                .asRuntimeException());
+                return;
+            }
+            if (request.getSeedsCount() == 0 || request.getText().getTextEmbeds().getShape(0) != 1) {
+                response.onError(Status.INVALID_ARGUMENT.withDescription("expected seeds and a batch-1 text").asRuntimeException());
+                return;
+            }
+            for (int i = 1; i <= steps; i++) {
+                response.onNext(
+                        PriorEvent.newBuilder()
+                                .setProgress(Progress.newBuilder().setStage("prior").setStep(i).setTotalSteps(steps))
+                                .build());
+            }
+            response.onNext(
+                    PriorEvent.newBuilder()
+                            .setResult(PriorResult.newBuilder().setImageEmbeds(tensor(0.1f, request.getSeedsCount(), D)))
+                            .build());
+            response.onCompleted();
+        }
+    }
+
+    private final class FakeDecoder implements DecoderServiceGrpc.AsyncService {
+        @Override
+        public void generateImages(DecoderRequest request, StreamObserver<DecoderEvent> response) {
+            lastDecoderRequest = request;
+            if (request.getGuidanceScale() == 99f) {
+                response.onError(Status.INTERNAL.withDescription("ONNX Runtime failed: out of memory").asRuntimeException());
+                return;
+            }
+            int n = request.getSeedsCount();
+            if (request.getImageEmbeds().getShapeCount() != 2 || request.getImageEmbeds().getShape(0) != n) {
+                response.onError(
+                        Status.INVALID_ARGUMENT
+                                .withDescription("image_embeds must be [" + n + ", " + D + "], got " + request.getImageEmbeds().getShapeList())
+                                .asRuntimeException());
+                return;
+            }
+            for (int i = 1; i <= 2; i++) {
+                response.onNext(
+                        DecoderEvent.newBuilder()
+                                .setProgress(Progress.newBuilder().setStage("decoder").setStep(i).setTotalSteps(2))
+                                .build());
+            }
+            response.onNext(
+                    DecoderEvent.newBuilder()
+                            .setProgress(Progress.newBuilder().setStage("upsampler-1").setStep(1).setTotalSteps(1))
+                            .build());
+            int size = request.getSize() == 0 ? 256 : request.getSize();
+            int count = request.getDecoderSteps() == 4242 ? n - 1 : n;
+            DecoderResult.Builder result = DecoderResult.newBuilder();
+            for (int i = 0; i < count; i++) {
+                long seed = request.getSeeds(i);
+                result.addImages(
+                        GeneratedImage.newBuilder()
+                                .setPng(ByteString.copyFrom(png(size, seed)))
+                                .setSeed(seed)
+                                .setWidth(size)
+                                .setHeight(size));
+            }
+            response.onNext(DecoderEvent.newBuilder().setResult(result).build());
+            response.onCompleted();
+        }
+    }
 }
