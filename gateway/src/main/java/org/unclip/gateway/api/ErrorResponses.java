@@ -20,6 +20,7 @@ final class ErrorResponses {
     static Response of(ApiException e) {
         Response.ResponseBuilder builder = builder(e.error());
         e.shouldRetry().ifPresent(retry -> builder.header(SHOULD_RETRY, retry.toString()));
+        e.headers().forEach(builder::header);
         return builder.build();
     }
 

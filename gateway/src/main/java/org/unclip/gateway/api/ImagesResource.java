@@ -18,11 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
@@ -30,12 +28,10 @@ import org.unclip.gateway.config.GatewayConfig;
 import org.unclip.gateway.errors.ApiError;
 import org.unclip.gateway.errors.ApiException;
 import org.unclip.gateway.jobs.JobOutcome;
-import org.unclip.gateway.jobs.JobSpec;
 import org.unclip.gateway.jobs.JobState;
 import org.unclip.gateway.jobs.JobStatus;
 import org.unclip.gateway.jobs.JobStore;
 import org.unclip.gateway.jobs.JobWaiter;
-import org.unclip.gateway.jobs.Seeds;
 import org.unclip.gateway.jobs.StoredImage;
 
 /**
@@ -55,29 +51,19 @@ public class ImagesResource {
     public static final String JOB_ID_HEADER = "x-unclip-job-id";
 
     private static final Logger LOG = Logger.getLogger(ImagesResource.class);
-    private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{32}");
+    static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{32}");
 
-    private final GenerationRequestParser parser;
+    private final JobSubmitter submitter;
     private final JobStore store;
     private final JobWaiter waiter;
     private final GatewayConfig config;
 
     @Inject
-    public ImagesResource(GatewayConfig config, JobStore store, JobWaiter waiter) {
+    public ImagesResource(GatewayConfig config, JobStore store, JobWaiter waiter, JobSubmitter submitter) {
         this.config = config;
         this.store = store;
         this.waiter = waiter;
-        this.parser =
-                new GenerationRequestParser(
-                        config.api().sizes(),
-                        config.api().maxPromptLength(),
-                        config.api().maxImages(),
-                        ResponseFormat.fromWireName(config.api().defaultResponseFormat())
-                                .orElseThrow(
-                                        () ->
-                                                new IllegalArgumentException(
-                                                        "unclip.api.default-response-format must be b64_json or url, got "
-                                                                + config.api().defaultResponseFormat())));
+        this.submitter = submitter;
     }
 
     @POST
@@ -88,41 +74,28 @@ public class ImagesResource {
             byte[] body,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @HeaderParam(RequestIds.HEADER) String requestId,
+            @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @Context UriInfo uriInfo) {
-        GenerationRequest request = parser.parse(contentType, body);
-        long seed = request.seed().orElseGet(() -> Seeds.draw(ThreadLocalRandom.current()));
-        List<Long> seeds = new ArrayList<>(request.n());
-        for (long s : Seeds.forImages(seed, request.n())) {
-            seeds.add(s);
-        }
-        JobSpec spec =
-                new JobSpec(
-                        requestId == null ? RequestIds.newId() : requestId,
-                        request.prompt(),
-                        request.size().pixels(),
-                        seeds,
-                        request.priorSteps(),
-                        request.decoderSteps(),
-                        request.upsamplerSteps(),
-                        request.priorGuidanceScale(),
-                        request.decoderGuidanceScale());
-        String jobId = UUID.randomUUID().toString().replace("-", "");
         Duration timeout = config.jobs().waitTimeout();
-        try {
-            store.submit(jobId, spec, store.now().plus(timeout));
-        } catch (RuntimeException e) {
-            LOG.warnf("request %s: cannot queue job: %s", spec.requestId(), e.getMessage());
-            throw new ApiException(
-                    ApiError.server(503, "The job queue is unavailable; try again shortly.", "queue_unavailable"), null, e);
-        }
+        JobSubmitter.Submitted submitted =
+                submitter.submit(
+                        "generations", contentType, body, requestId, idempotencyKey, authorization, false, store.now().plus(timeout));
+        String jobId = submitted.jobId();
+        GenerationRequest request = submitted.request();
         CompletableFuture<JobOutcome> outcome = waiter.await(jobId, timeout);
-        LOG.debugf("request %s: job %s queued (%d image(s), %s)", spec.requestId(), jobId, spec.n(), request.size().label());
         String baseUrl = baseUrl(uriInfo);
         return outcome.handle(
-                (done, error) ->
-                        error == null
-                                ? respond(jobId, request.responseFormat(), baseUrl, done)
-                                : respondToWaitFailure(jobId, spec.requestId(), timeout, error));
+                (done, error) -> {
+                    Response response =
+                            error == null
+                                    ? respond(jobId, request.responseFormat(), baseUrl, done)
+                                    : respondToWaitFailure(jobId, submitted.requestId(), timeout, error);
+                    if (submitted.replayed()) {
+                        response.getHeaders().putSingle(JobSubmitter.REPLAYED, "true");
+                    }
+                    return response;
+                });
     }
 
     @GET
@@ -167,12 +140,19 @@ public class ImagesResource {
         return JobView.of(status, data);
     }
 
-    private static String imageUrl(String baseUrl, String jobId, int index) {
+    static String imageUrl(String baseUrl, String jobId, int index) {
         return baseUrl + "/v1/images/results/" + jobId + "/" + index + ".png";
     }
 
     private Response respond(String jobId, ResponseFormat format, String baseUrl, JobOutcome outcome) {
         JobStatus status = outcome.status();
+        if (status.state() == JobState.CANCELLED) {
+            return ErrorResponses.builder(
+                            new ApiError(409, ApiError.INVALID_REQUEST, "The job was cancelled (DELETE /v1/jobs/" + jobId + ").", null, "job_cancelled"))
+                    .header(JOB_ID_HEADER, jobId)
+                    .header(ErrorResponses.SHOULD_RETRY, "false")
+                    .build();
+        }
         if (status.state() != JobState.SUCCEEDED) {
             ApiError error =
                     status.error().orElse(ApiError.server(500, "The job failed without saying why.", "internal_error"));
@@ -220,7 +200,7 @@ public class ImagesResource {
                 .build();
     }
 
-    private String baseUrl(UriInfo uriInfo) {
+    String baseUrl(UriInfo uriInfo) {
         String base = config.api().publicBaseUrl().orElseGet(() -> uriInfo.getBaseUri().toString());
         return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     }

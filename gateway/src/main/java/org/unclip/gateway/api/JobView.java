@@ -21,6 +21,8 @@ public record JobView(
         int attempts,
         @JsonProperty("created_at") long createdAt,
         @JsonProperty("updated_at") long updatedAt,
+        @JsonProperty("queue_position") Long queuePosition,
+        List<Long> seeds,
         List<ImagesResponse.Image> data,
         ApiError.Detail error) {
 
@@ -29,6 +31,14 @@ public record JobView(
      *     else null
      */
     static JobView of(JobStatus status, List<ImagesResponse.Image> data) {
+        return of(status, data, null, null);
+    }
+
+    /**
+     * @param seeds the images' seeds, or null
+     * @param queuePosition jobs ahead of this one while it is queued (0 = next), else null
+     */
+    static JobView of(JobStatus status, List<ImagesResponse.Image> data, List<Long> seeds, Long queuePosition) {
         return new JobView(
                 status.id(),
                 "image.generation.job",
@@ -39,6 +49,8 @@ public record JobView(
                 status.attempts(),
                 status.createdAt().getEpochSecond(),
                 status.updatedAt().getEpochSecond(),
+                queuePosition,
+                seeds,
                 data,
                 status.error().map(e -> e.body().error()).orElse(null));
     }

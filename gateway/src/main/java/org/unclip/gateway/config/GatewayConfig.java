@@ -68,6 +68,38 @@ public interface GatewayConfig {
         @WithDefault("500ms")
         Duration pollInterval();
 
+        /** Most jobs waiting in the queue (not yet started); beyond it submissions get 429. */
+        @WithDefault("100")
+        int maxQueued();
+
+        /** {@code Retry-After} sent with a 429 when the queue is full. */
+        @WithDefault("5s")
+        Duration queueFullRetryAfter();
+
+        /** How long an {@code Idempotency-Key} is remembered. */
+        @WithDefault("24h")
+        Duration idempotencyTtl();
+
+        /** Least time between two decoder preview events of one job. */
+        @WithDefault("500ms")
+        Duration previewInterval();
+
+        /** Previews larger than this (pixels, either side) are scaled down before they are stored; 0 = never. */
+        @WithDefault("64")
+        int previewMaxSize();
+
+        /** Least time between two progress writes (hash and event) of one job; stage ends always go out. */
+        @WithDefault("100ms")
+        Duration progressInterval();
+
+        /** Approximate cap on the entries of one job's event stream. */
+        @WithDefault("1000")
+        long eventStreamMaxLength();
+
+        /** How long an SSE reader blocks on the job's event stream before checking the job again. */
+        @WithDefault("2s")
+        Duration eventsBlock();
+
         Worker worker();
     }
 
@@ -98,6 +130,10 @@ public interface GatewayConfig {
         /** A job delivered more often than this (crash loop) is failed instead of run again. */
         @WithDefault("3")
         int maxAttempts();
+
+        /** How often a worker checks whether its running jobs were cancelled (from any replica). */
+        @WithDefault("200ms")
+        Duration cancelPollInterval();
 
         /** Consumer name prefix; default: host name and process id. */
         Optional<String> consumerName();

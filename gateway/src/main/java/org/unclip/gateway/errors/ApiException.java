@@ -8,6 +8,7 @@ public class ApiException extends RuntimeException {
 
     private final transient ApiError error;
     private final Boolean shouldRetry;
+    private final java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
 
     public ApiException(ApiError error) {
         this(error, null, null);
@@ -25,6 +26,16 @@ public class ApiException extends RuntimeException {
 
     public ApiError error() {
         return error;
+    }
+
+    /** Adds a header to the error response (e.g. {@code Retry-After}). */
+    public ApiException withHeader(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    public java.util.Map<String, String> headers() {
+        return java.util.Collections.unmodifiableMap(headers);
     }
 
     public Optional<Boolean> shouldRetry() {

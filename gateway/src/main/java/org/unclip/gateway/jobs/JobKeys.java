@@ -10,6 +10,9 @@ import java.util.Objects;
  *   <li>{@code <prefix>result:<id>} — hash: the generated images
  *   <li>{@code <prefix><stream>} — stream of job ids, read by a consumer group
  *   <li>{@code <prefix>job-events} — pub/sub channel; a job id is published when it finishes
+ *   <li>{@code <prefix>job-events:<id>} — stream: the job's events, read by SSE subscribers
+ *   <li>{@code <prefix>queue} — sorted set: ids of queued jobs scored by submission time
+ *   <li>{@code <prefix>idem:<hash>} — string: job id and request fingerprint of an Idempotency-Key
  * </ul>
  */
 public record JobKeys(String prefix, String streamName) {
@@ -36,5 +39,18 @@ public record JobKeys(String prefix, String streamName) {
 
     public String events() {
         return prefix + "job-events";
+    }
+
+    public String events(String id) {
+        return prefix + "job-events:" + id;
+    }
+
+    public String queue() {
+        return prefix + "queue";
+    }
+
+    /** @param scopedKeyHash hex SHA-256 of the API key scope and the Idempotency-Key */
+    public String idempotency(String scopedKeyHash) {
+        return prefix + "idem:" + scopedKeyHash;
     }
 }

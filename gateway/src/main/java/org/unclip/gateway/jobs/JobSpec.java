@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param prompt the prompt, shared by all images
  * @param size output side in pixels
  * @param seeds one per image; the number of images is {@code seeds.size()}
+ * @param previews ask the decoder for x0 previews (sent as throttled {@code preview} events)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record JobSpec(
@@ -23,8 +24,24 @@ public record JobSpec(
         int decoderSteps,
         int upsamplerSteps,
         float priorGuidanceScale,
-        float decoderGuidanceScale) {
+        float decoderGuidanceScale,
+        boolean previews) {
 
+    /** A spec without decoder previews. */
+    public JobSpec(
+            String requestId,
+            String prompt,
+            int size,
+            List<Long> seeds,
+            int priorSteps,
+            int decoderSteps,
+            int upsamplerSteps,
+            float priorGuidanceScale,
+            float decoderGuidanceScale) {
+        this(requestId, prompt, size, seeds, priorSteps, decoderSteps, upsamplerSteps, priorGuidanceScale, decoderGuidanceScale, false);
+    }
+
+    @com.fasterxml.jackson.annotation.JsonCreator
     public JobSpec {
         Objects.requireNonNull(prompt, "prompt");
         seeds = List.copyOf(seeds);

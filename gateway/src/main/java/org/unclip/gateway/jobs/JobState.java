@@ -13,14 +13,16 @@ public enum JobState {
     /** Images are stored under the job's result key. */
     SUCCEEDED,
     /** The {@code error_*} fields say why. */
-    FAILED;
+    FAILED,
+    /** Cancelled by {@code DELETE /v1/jobs/{id}} while queued or running. */
+    CANCELLED;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
     }
 
     public boolean isTerminal() {
-        return this == SUCCEEDED || this == FAILED;
+        return this == SUCCEEDED || this == FAILED || this == CANCELLED;
     }
 
     public static Optional<JobState> fromWireName(String name) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
@@ -42,6 +43,11 @@ import org.unclip.gateway.redis.RedisConnections;
  * {@code i:png} (base64 PNG), {@code i:seed}, {@code i:width}, {@code i:height}; its TTL is {@code
  * unclip.jobs.result-ttl}.
  *
+ * <p>A job's events go to the stream {@code <prefix>job-events:<id>} (entries {@code type},
+ * {@code data}); queued jobs are members of the sorted set {@code <prefix>queue} (score =
+ * submission time). Submission, cancellation and the worker's writes are Lua scripts, so the
+ * queue bound, the idempotency record and the cancel guard are atomic with the writes.
+ *
  * <p>The stream entry of a job is {@code job=<id>}; everything else lives in the hash, so entries
  * stay small and a job's state has a single home.
  */
@@ -78,6 +84,7 @@ public class JobStore {
     private final JobKeys keys;
     private final String group;
     private final long streamMaxLength;
+    private final long eventStreamMaxLength;
     private final Duration jobTtl;
     private final Duration resultTtl;
     private final Duration commandTimeout;
@@ -90,6 +97,7 @@ public class JobStore {
                 new JobKeys(config.redis().keyPrefix(), config.jobs().stream()),
                 config.jobs().group(),
                 config.jobs().streamMaxLength(),
+                config.jobs().eventStreamMaxLength(),
                 config.jobs().jobTtl(),
                 config.jobs().resultTtl(),
                 config.redis().commandTimeout(),
@@ -101,6 +109,7 @@ public class JobStore {
             JobKeys keys,
             String group,
             long streamMaxLength,
+            long eventStreamMaxLength,
             Duration jobTtl,
             Duration resultTtl,
             Duration commandTimeout,
@@ -109,6 +118,7 @@ public class JobStore {
         this.keys = keys;
         this.group = group;
         this.streamMaxLength = streamMaxLength;
+        this.eventStreamMaxLength = eventStreamMaxLength;
         this.jobTtl = jobTtl;
         this.resultTtl = resultTtl;
         this.commandTimeout = commandTimeout;
@@ -141,28 +151,231 @@ public class JobStore {
         }
     }
 
-    /** Stores a new job and queues it. */
+    /** Stores a new job and queues it, without a queue bound or an idempotency key. */
     public void submit(String id, JobSpec spec, Instant waitUntil) {
-        String now = millis(now());
-        Map<String, String> fields = new LinkedHashMap<>();
-        fields.put(ID, id);
-        fields.put(REQUEST_ID, spec.requestId());
-        fields.put(STATE, JobState.QUEUED.wireName());
-        fields.put(SPEC, toJson(spec));
-        fields.put(N, Integer.toString(spec.n()));
-        fields.put(CREATED_AT, now);
-        fields.put(UPDATED_AT, now);
-        fields.put(WAIT_UNTIL, millis(waitUntil));
-        fields.put(ATTEMPTS, "0");
+        Submission result = submit(id, spec, waitUntil, Integer.MAX_VALUE, null);
+        if (result.outcome() != Submission.Outcome.CREATED) {
+            throw new JobStoreException("job " + id + " was not queued: " + result.outcome(), null);
+        }
+    }
+
+    /**
+     * Stores a new job and queues it, atomically (one Lua script): when an idempotency record
+     * exists nothing is written and the existing one is answered; when {@code maxQueued} jobs
+     * already wait nothing is written either. Otherwise the job hash, its queue slot, its first
+     * event ({@code queued}), the stream entry and the idempotency record are written together.
+     *
+     * @param idempotency the key and fingerprint to remember, or null
+     */
+    public Submission submit(String id, JobSpec spec, Instant waitUntil, int maxQueued, Idempotency idempotency) {
+        Instant nowInstant = now();
+        String now = millis(nowInstant);
+        List<String> args = new ArrayList<>();
+        args.add(id);
+        args.add(now);
+        args.add(Long.toString(jobTtl.toMillis()));
+        args.add(Integer.toString(maxQueued));
+        args.add(Long.toString(streamMaxLength));
+        args.add(idempotency == null ? "" : id + "|" + idempotency.fingerprint());
+        args.add(idempotency == null ? "0" : Long.toString(idempotency.ttl().toMillis()));
+        args.add(idempotency == null ? "0" : "1");
+        args.add(Long.toString(eventStreamMaxLength));
+        args.add(eventJson(Map.of("id", id, "state", JobState.QUEUED.wireName(), "seeds", spec.seeds())));
+        args.add(Long.toString(nowInstant.minus(jobTtl).toEpochMilli()));
+        String[][] fields = {
+            {ID, id},
+            {REQUEST_ID, spec.requestId()},
+            {STATE, JobState.QUEUED.wireName()},
+            {SPEC, toJson(spec)},
+            {N, Integer.toString(spec.n())},
+            {CREATED_AT, now},
+            {UPDATED_AT, now},
+            {WAIT_UNTIL, millis(waitUntil)},
+            {ATTEMPTS, "0"}
+        };
+        for (String[] field : fields) {
+            args.add(field[0]);
+            args.add(field[1]);
+        }
+        String idemKey = idempotency == null ? keys.idempotency("none") : keys.idempotency(idempotency.scopedKeyHash());
+        List<Object> reply =
+                redis.commands()
+                        .eval(
+                                SUBMIT_SCRIPT,
+                                ScriptOutputType.MULTI,
+                                new String[] {keys.job(id), keys.queue(), keys.stream(), keys.events(id), idemKey},
+                                args.toArray(String[]::new));
+        String outcome = String.valueOf(reply.get(0));
+        switch (outcome) {
+            case "created":
+                return new Submission(Submission.Outcome.CREATED, id, null);
+            case "full":
+                return new Submission(Submission.Outcome.QUEUE_FULL, null, null);
+            case "existing":
+                String stored = String.valueOf(reply.get(1));
+                int bar = stored.indexOf('|');
+                return new Submission(
+                        Submission.Outcome.EXISTING,
+                        bar < 0 ? stored : stored.substring(0, bar),
+                        bar < 0 ? "" : stored.substring(bar + 1));
+            default:
+                throw new JobStoreException("unexpected answer of the submit script: " + reply, null);
+        }
+    }
+
+    /** What {@link #submit(String, JobSpec, Instant, int, Idempotency)} did. */
+    public record Submission(Outcome outcome, String jobId, String existingFingerprint) {
+        public enum Outcome {
+            /** The job was stored and queued. */
+            CREATED,
+            /** The idempotency key names an earlier job ({@code jobId}); nothing was written. */
+            EXISTING,
+            /** {@code maxQueued} jobs already wait; nothing was written. */
+            QUEUE_FULL
+        }
+    }
+
+    /**
+     * An Idempotency-Key as stored.
+     *
+     * @param scopedKeyHash hex SHA-256 of the caller's scope (API key) and the key
+     * @param fingerprint hex SHA-256 of the endpoint and the request body
+     */
+    public record Idempotency(String scopedKeyHash, String fingerprint, Duration ttl) {}
+
+    private static final String SUBMIT_SCRIPT =
+            """
+            if ARGV[8] == '1' then
+              local existing = redis.call('GET', KEYS[5])
+              if existing then return {'existing', existing} end
+            end
+            redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[11])
+            if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then return {'full'} end
+            redis.call('HSET', KEYS[1], unpack(ARGV, 12))
+            redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+            redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*', 'type', 'queued', 'data', ARGV[10])
+            redis.call('PEXPIRE', KEYS[4], ARGV[3])
+            redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'job', ARGV[1])
+            if ARGV[8] == '1' then redis.call('SET', KEYS[5], ARGV[6], 'PX', ARGV[7]) end
+            return {'created'}
+            """;
+
+    /**
+     * Writes fields to a job hash unless the job was cancelled (or has expired), optionally
+     * leaving the queue, appending an event and publishing the id on the finish channel.
+     * KEYS: job, queue, events stream. ARGV: ttl, event type ('' = none), event data, events
+     * cap, job id, leave queue ('1'), channel ('' = none), then field/value pairs.
+     * Answers 1 when written, 0 when cancelled, -1 when gone.
+     */
+    private static final String GUARDED_UPDATE_SCRIPT =
+            """
+            local state = redis.call('HGET', KEYS[1], 'state')
+            if not state then return -1 end
+            if state == 'cancelled' then return 0 end
+            redis.call('HSET', KEYS[1], unpack(ARGV, 8))
+            redis.call('PEXPIRE', KEYS[1], ARGV[1])
+            if ARGV[6] == '1' then redis.call('ZREM', KEYS[2], ARGV[5]) end
+            if ARGV[2] ~= '' then
+              redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'type', ARGV[2], 'data', ARGV[3])
+              redis.call('PEXPIRE', KEYS[3], ARGV[1])
+            end
+            if ARGV[7] ~= '' then redis.call('PUBLISH', ARGV[7], ARGV[5]) end
+            return 1
+            """;
+
+    /**
+     * Cancels a queued or running job. KEYS: job, queue, events stream. ARGV: job id, now, ttl,
+     * events cap, event data, channel. Answers the state the job was in ('missing' if gone).
+     */
+    private static final String CANCEL_SCRIPT =
+            """
+            local state = redis.call('HGET', KEYS[1], 'state')
+            if not state then return 'missing' end
+            if state ~= 'queued' and state ~= 'running' then return state end
+            redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_at', ARGV[2], 'updated_at', ARGV[2], 'cancelled_while', state)
+            redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'type', 'cancelled', 'data', ARGV[5])
+            redis.call('PEXPIRE', KEYS[3], ARGV[3])
+            redis.call('PUBLISH', ARGV[6], ARGV[1])
+            return state
+            """;
+
+    private long guardedUpdate(String id, Map<String, String> fields, String eventType, String eventData, boolean leaveQueue, boolean publish) {
+        List<String> args = new ArrayList<>();
+        args.add(Long.toString(jobTtl.toMillis()));
+        args.add(eventType == null ? "" : eventType);
+        args.add(eventData == null ? "" : eventData);
+        args.add(Long.toString(eventStreamMaxLength));
+        args.add(id);
+        args.add(leaveQueue ? "1" : "0");
+        args.add(publish ? keys.events() : "");
+        fields.forEach(
+                (k, v) -> {
+                    args.add(k);
+                    args.add(v);
+                });
+        Long written =
+                redis.commands()
+                        .eval(
+                                GUARDED_UPDATE_SCRIPT,
+                                ScriptOutputType.INTEGER,
+                                new String[] {keys.job(id), keys.queue(), keys.events(id)},
+                                args.toArray(String[]::new));
+        return written == null ? -1 : written;
+    }
+
+    /**
+     * Cancels a queued or running job: its state becomes {@code cancelled} at once (a worker
+     * running it notices within {@code cancel-poll-interval} and cancels its stage call; a queued
+     * one is skipped when its entry comes up).
+     *
+     * @return the state the job was in, or empty if it does not exist
+     */
+    public Optional<JobState> cancel(String id) {
+        String previous =
+                redis.commands()
+                        .eval(
+                                CANCEL_SCRIPT,
+                                ScriptOutputType.VALUE,
+                                new String[] {keys.job(id), keys.queue(), keys.events(id)},
+                                id,
+                                millis(now()),
+                                Long.toString(jobTtl.toMillis()),
+                                Long.toString(eventStreamMaxLength),
+                                eventJson(Map.of("id", id, "state", JobState.CANCELLED.wireName())),
+                                keys.events());
+        return "missing".equals(previous) ? Optional.empty() : JobState.fromWireName(previous);
+    }
+
+    /** Appends an event to the job's stream (unguarded; for previews). */
+    public void event(String id, String type, Map<String, ?> data) {
         RedisAsyncCommands<String, String> async = redis.shared().async();
-        // One connection keeps the order: the hash exists before any worker can see the entry.
         await(
-                async.hset(keys.job(id), fields),
-                async.pexpire(keys.job(id), jobTtl.toMillis()),
                 async.xadd(
-                        keys.stream(),
-                        XAddArgs.Builder.maxlen(streamMaxLength).approximateTrimming(),
-                        Map.of(STREAM_FIELD_JOB, id)));
+                        keys.events(id),
+                        XAddArgs.Builder.maxlen(eventStreamMaxLength).approximateTrimming(),
+                        Map.of("type", type, "data", eventJson(data))),
+                async.pexpire(keys.events(id), jobTtl.toMillis()));
+    }
+
+    /** Jobs queued ahead of this one (0 = next), or empty when it is not queued. */
+    public Optional<Long> queuePosition(String id) {
+        return Optional.ofNullable(redis.commands().zrank(keys.queue(), id));
+    }
+
+    /** Jobs waiting in the queue. */
+    public long queuedCount() {
+        return redis.commands().zcard(keys.queue());
+    }
+
+    static String eventJson(Map<String, ?> data) {
+        try {
+            return JSON.writeValueAsString(data);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write an event as JSON", e);
+        }
     }
 
     /** The job's hash, if it has not expired. */
@@ -194,33 +407,44 @@ public class JobStore {
     /**
      * Marks the job running on {@code worker} and counts the attempt.
      *
-     * @return the number of attempts so far, this one included
+     * @return the number of attempts so far, this one included; -1 if the job was cancelled or
+     *     has expired (it must not run)
      */
     public long startAttempt(String id, String worker) {
-        RedisAsyncCommands<String, String> async = redis.shared().async();
         String now = millis(now());
-        RedisFuture<Long> attempts = async.hincrby(keys.job(id), ATTEMPTS, 1);
-        await(
-                attempts,
-                async.hset(
-                        keys.job(id),
-                        Map.of(STATE, JobState.RUNNING.wireName(), WORKER, worker, STARTED_AT, now, UPDATED_AT, now)),
-                async.pexpire(keys.job(id), jobTtl.toMillis()));
-        return attempts.toCompletableFuture().getNow(0L);
+        long written =
+                guardedUpdate(
+                        id,
+                        Map.of(STATE, JobState.RUNNING.wireName(), WORKER, worker, STARTED_AT, now, UPDATED_AT, now),
+                        "started",
+                        eventJson(Map.of("id", id, "state", JobState.RUNNING.wireName(), "worker", worker)),
+                        true,
+                        false);
+        if (written != 1) {
+            return -1;
+        }
+        return redis.commands().hincrby(keys.job(id), ATTEMPTS, 1);
     }
 
-    /** Records progress of a running job. */
-    public void progress(String id, String stage, int step, int totalSteps) {
-        RedisAsyncCommands<String, String> async = redis.shared().async();
-        await(
-                async.hset(
-                        keys.job(id),
-                        Map.of(
-                                STAGE, stage,
-                                STEP, Integer.toString(step),
-                                TOTAL_STEPS, Integer.toString(totalSteps),
-                                UPDATED_AT, millis(now()))),
-                async.pexpire(keys.job(id), jobTtl.toMillis()));
+    /**
+     * Records progress of a running job, in its hash and as a {@code progress} event.
+     *
+     * @return false if the job was cancelled (or is gone)
+     */
+    public boolean progress(String id, String stage, int step, int totalSteps) {
+        String now = millis(now());
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("stage", stage);
+        event.put("step", step);
+        event.put("total_steps", totalSteps);
+        return guardedUpdate(
+                        id,
+                        Map.of(STAGE, stage, STEP, Integer.toString(step), TOTAL_STEPS, Integer.toString(totalSteps), UPDATED_AT, now),
+                        step == 0 ? "stage" : "progress",
+                        eventJson(event),
+                        false,
+                        false)
+                == 1;
     }
 
     /** Stores the images, marks the job succeeded and tells waiting replicas. */
@@ -240,12 +464,29 @@ public class JobStore {
         await(
                 async.del(keys.result(id)),
                 async.hset(keys.result(id), result),
-                async.pexpire(keys.result(id), resultTtl.toMillis()),
-                async.hset(
-                        keys.job(id),
-                        Map.of(STATE, JobState.SUCCEEDED.wireName(), FINISHED_AT, now, UPDATED_AT, now)),
-                async.pexpire(keys.job(id), jobTtl.toMillis()),
-                async.publish(keys.events(), id));
+                async.pexpire(keys.result(id), resultTtl.toMillis()));
+        List<Map<String, Object>> data = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            Map<String, Object> image = new LinkedHashMap<>();
+            image.put("url", "/v1/images/results/" + id + "/" + i + ".png");
+            image.put("seed", images.get(i).seed());
+            data.add(image);
+        }
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("id", id);
+        event.put("state", JobState.SUCCEEDED.wireName());
+        event.put("data", data);
+        long written =
+                guardedUpdate(
+                        id,
+                        Map.of(STATE, JobState.SUCCEEDED.wireName(), FINISHED_AT, now, UPDATED_AT, now),
+                        "completed",
+                        eventJson(event),
+                        true,
+                        true);
+        if (written != 1) {
+            redis.commands().del(keys.result(id)); // cancelled meanwhile: nobody may fetch these
+        }
     }
 
     /** Marks the job failed and tells waiting replicas. */
@@ -260,11 +501,11 @@ public class JobStore {
         fields.put(ERROR_MESSAGE, error.message());
         fields.put(ERROR_PARAM, error.param() == null ? "" : error.param());
         fields.put(ERROR_CODE, error.code() == null ? "" : error.code());
-        RedisAsyncCommands<String, String> async = redis.shared().async();
-        await(
-                async.hset(keys.job(id), fields),
-                async.pexpire(keys.job(id), jobTtl.toMillis()),
-                async.publish(keys.events(), id));
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("id", id);
+        event.put("state", JobState.FAILED.wireName());
+        event.put("error", error.body().error());
+        guardedUpdate(id, fields, "failed", eventJson(event), true, true);
     }
 
     /** The images of a succeeded job, in order, if they have not expired. */

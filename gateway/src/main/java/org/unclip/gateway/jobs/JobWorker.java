@@ -1,5 +1,8 @@
 package org.unclip.gateway.jobs;
 
+import com.google.protobuf.ByteString;
+import io.grpc.Context;
+import io.grpc.Status;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
@@ -19,6 +22,8 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -56,6 +61,10 @@ public class JobWorker {
     private final RedisConnections redis;
     private final String consumerPrefix;
     private final Map<String, String> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, Context.CancellableContext> runningJobs = new ConcurrentHashMap<>();
+    private final Duration progressInterval;
+    private final Duration previewInterval;
+    private final int previewMaxSize;
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
     private ScheduledExecutorService heartbeat;
@@ -63,6 +72,9 @@ public class JobWorker {
     @Inject
     public JobWorker(GatewayConfig config, JobStore store, GenerationPipeline pipeline, RedisConnections redis) {
         this.config = config.jobs().worker();
+        this.progressInterval = config.jobs().progressInterval();
+        this.previewInterval = config.jobs().previewInterval();
+        this.previewMaxSize = config.jobs().previewMaxSize();
         this.store = store;
         this.pipeline = pipeline;
         this.redis = redis;
@@ -99,6 +111,8 @@ public class JobWorker {
                             return t;
                         });
         heartbeat.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
+        long cancelPoll = Math.max(10, config.cancelPollInterval().toMillis());
+        heartbeat.scheduleWithFixedDelay(this::pollCancellations, cancelPoll, cancelPoll, TimeUnit.MILLISECONDS);
         for (int i = 0; i < config.concurrency(); i++) {
             String consumer = consumerPrefix + "-" + i;
             Thread thread = new Thread(() -> consume(consumer), "unclip-job-worker-" + i);
@@ -245,6 +259,10 @@ public class JobWorker {
             return;
         }
         long attempts = store.startAttempt(jobId, worker);
+        if (attempts < 0) {
+            LOG.infof("job %s was cancelled (or expired) before it started; not running it", jobId);
+            return;
+        }
         if (attempts > config.maxAttempts()) {
             store.fail(
                     jobId,
@@ -255,13 +273,32 @@ public class JobWorker {
             return;
         }
         long started = System.nanoTime();
+        // Cancelling this context cancels every stage call made inside it (they run in child
+        // contexts), so the stage stops within one step.
+        Context.CancellableContext context = Context.current().withCancellation();
+        runningJobs.put(jobId, context);
         try {
-            List<ImageResult> images = pipeline.run(job.spec(), new ThrottledProgress(jobId));
+            List<ImageResult> images;
+            try {
+                images = context.call(() -> pipeline.run(job.spec(), new ThrottledProgress(jobId, context)));
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            if (context.isCancelled()) {
+                LOG.infof("job %s (request %s) was cancelled", jobId, job.spec().requestId());
+                return;
+            }
             store.succeed(jobId, images);
             LOG.infof(
                     "job %s (request %s): %d image(s) in %d ms",
                     jobId, job.spec().requestId(), images.size(), Duration.ofNanos(System.nanoTime() - started).toMillis());
         } catch (StageException e) {
+            if (context.isCancelled() || store.state(jobId).orElse(null) == JobState.CANCELLED) {
+                LOG.infof("job %s (request %s) was cancelled; its %s call stopped", jobId, job.spec().requestId(), e.stage());
+                return;
+            }
             ApiError error = StageErrors.toApiError(e);
             // A request the stages reject is the client's business, not an operational problem.
             LOG.logf(
@@ -276,6 +313,29 @@ public class JobWorker {
         } catch (RuntimeException e) {
             LOG.errorf(e, "job %s (request %s) failed unexpectedly", jobId, job.spec().requestId());
             store.fail(jobId, ApiError.server(500, "The server had an error while generating the images.", "internal_error"));
+        } finally {
+            runningJobs.remove(jobId, context);
+            context.cancel(null);
+        }
+    }
+
+    /** Cancels the stage calls of running jobs whose state became {@code cancelled} in Redis. */
+    private void pollCancellations() {
+        for (Map.Entry<String, Context.CancellableContext> entry : runningJobs.entrySet()) {
+            try {
+                if (store.state(entry.getKey()).orElse(null) == JobState.CANCELLED) {
+                    cancelRunning(entry.getKey(), entry.getValue());
+                }
+            } catch (RuntimeException e) {
+                LOG.debugf("could not check job %s for cancellation: %s", entry.getKey(), e.getMessage());
+            }
+        }
+    }
+
+    private static void cancelRunning(String jobId, Context.CancellableContext context) {
+        if (!context.isCancelled()) {
+            LOG.infof("job %s was cancelled; cancelling its stage call", jobId);
+            context.cancel(Status.CANCELLED.withDescription("the job was cancelled").asRuntimeException());
         }
     }
 
@@ -317,27 +377,59 @@ public class JobWorker {
         return host + "-" + pid + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    /** Writes progress to the job hash at most every 100 ms, and always at a stage's last step. */
+    /**
+     * Writes progress to the job hash and its event stream at most every {@code
+     * progress-interval} (stage starts and ends always), previews at most every {@code
+     * preview-interval}; cancels the job's calls as soon as a write finds it cancelled.
+     */
     private final class ThrottledProgress implements org.unclip.gateway.stages.ProgressListener {
         private final String jobId;
+        private final Context.CancellableContext context;
         private long lastWrite;
+        private long lastPreview;
+        private boolean wrote;
+        private boolean previewed;
 
-        ThrottledProgress(String jobId) {
+        ThrottledProgress(String jobId, Context.CancellableContext context) {
             this.jobId = jobId;
+            this.context = context;
         }
 
         @Override
         public void onProgress(String stage, int step, int totalSteps) {
             long now = System.nanoTime();
             boolean boundary = step == 0 || step == totalSteps;
-            if (!boundary && now - lastWrite < 100_000_000L) {
+            if (wrote && !boundary && now - lastWrite < progressInterval.toNanos()) {
                 return;
             }
+            wrote = true;
             lastWrite = now;
             try {
-                store.progress(jobId, stage, step, totalSteps);
+                if (!store.progress(jobId, stage, step, totalSteps)) {
+                    cancelRunning(jobId, context);
+                }
             } catch (RuntimeException e) {
                 LOG.debugf("could not record progress of job %s: %s", jobId, e.getMessage());
+            }
+        }
+
+        @Override
+        public void onPreview(String stage, int step, int totalSteps, ByteString png) {
+            long now = System.nanoTime();
+            if (previewed && now - lastPreview < previewInterval.toNanos()) {
+                return;
+            }
+            previewed = true;
+            lastPreview = now;
+            Map<String, Object> event = new LinkedHashMap<>();
+            event.put("stage", stage);
+            event.put("step", step);
+            event.put("total_steps", totalSteps);
+            event.put("png", Base64.getEncoder().encodeToString(Previews.shrink(png.toByteArray(), previewMaxSize)));
+            try {
+                store.event(jobId, "preview", event);
+            } catch (RuntimeException e) {
+                LOG.debugf("could not publish a preview of job %s: %s", jobId, e.getMessage());
             }
         }
     }

@@ -66,7 +66,7 @@ public class GenerationPipeline {
                                 .setGuidanceScale(spec.decoderGuidanceScale())
                                 .setUpsamplerSteps(spec.upsamplerSteps())
                                 .setSize(spec.size())
-                                .setPreviews(false)
+                                .setPreviews(spec.previews())
                                 .setRequestId(spec.requestId())
                                 .build(),
                         listener);

@@ -11,5 +11,11 @@ public interface ProgressListener {
      */
     void onProgress(String stage, int step, int totalSteps);
 
+    /**
+     * A decoder preview of image 0's current x0 prediction, told right after {@link #onProgress}
+     * for the same step.
+     */
+    default void onPreview(String stage, int step, int totalSteps, com.google.protobuf.ByteString png) {}
+
     ProgressListener NONE = (stage, step, totalSteps) -> {};
 }

@@ -142,6 +142,9 @@ public class StageClients {
     private static void report(ProgressListener listener, String defaultStage, Progress progress) {
         String stage = progress.getStage().isBlank() ? defaultStage : progress.getStage();
         listener.onProgress(stage, progress.getStep(), progress.getTotalSteps());
+        if (!progress.getPreviewPng().isEmpty()) {
+            listener.onPreview(stage, progress.getStep(), progress.getTotalSteps(), progress.getPreviewPng());
+        }
     }
 
     /**

@@ -47,7 +47,12 @@ import org.unclip.api.v1.TextEncoding;
  *   <li>prior steps outside [2, 200] (0 = default): prior answers INVALID_ARGUMENT
  *   <li>decoder guidance scale 99: decoder answers INTERNAL
  *   <li>decoder steps 4242: decoder answers an image too few
+ *   <li>prior steps 150: the prior is slow (50 ms a step, 7.5 s in all), stops as soon as its call
+ *       is cancelled and counts that in {@link #priorCancellations}
+ *   <li>decoder previews requested: every decoder progress event carries a small PNG
  * </ul>
+ *
+ * Every prompt the text encoder sees is recorded in {@link #prompts}.
  *
  * Decoded images are solid squares of the requested size whose colour comes from the seed.
  */
@@ -62,6 +67,10 @@ public final class FakeStages implements AutoCloseable {
     private final Server decoder;
 
     public final AtomicInteger textEncoderCalls = new AtomicInteger();
+    public final AtomicInteger priorCancellations = new AtomicInteger();
+    /** Slow prior calls now in progress. */
+    public final AtomicInteger slowPriorCalls = new AtomicInteger();
+    public final java.util.List<String> prompts = new java.util.concurrent.CopyOnWriteArrayList<>();
     public volatile EncodeTextRequest lastTextRequest;
     public volatile PriorRequest lastPriorRequest;
     public volatile DecoderRequest lastDecoderRequest;
@@ -146,6 +155,7 @@ public final class FakeStages implements AutoCloseable {
         public void encodeText(EncodeTextRequest request, StreamObserver<EncodeTextResponse> response) {
             textEncoderCalls.incrementAndGet();
             lastTextRequest = request;
+            prompts.addAll(request.getPromptsList());
             for (String prompt : request.getPromptsList()) {
                 if (prompt.contains("unknown-word")) {
                     response.onError(
@@ -188,6 +198,10 @@ public final class FakeStages implements AutoCloseable {
                 response.onError(Status.INVALID_ARGUMENT.withDescription("expected seeds and a batch-1 text").asRuntimeException());
                 return;
             }
+            if (steps == 150) {
+                slow(steps, (io.grpc.stub.ServerCallStreamObserver<PriorEvent>) response);
+                return;
+            }
             for (int i = 1; i <= steps; i++) {
                 response.onNext(
                         PriorEvent.newBuilder()
@@ -199,6 +213,36 @@ public final class FakeStages implements AutoCloseable {
                             .setResult(PriorResult.newBuilder().setImageEmbeds(tensor(0.1f, request.getSeedsCount(), D)))
                             .build());
             response.onCompleted();
+        }
+    }
+
+    /** Steps slowly until the client cancels the call; never answers a result otherwise. */
+    private void slow(int steps, io.grpc.stub.ServerCallStreamObserver<PriorEvent> response) {
+        java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+        response.setOnCancelHandler(
+                () -> {
+                    cancelled.set(true);
+                    priorCancellations.incrementAndGet();
+                });
+        slowPriorCalls.incrementAndGet();
+        try {
+            for (int i = 1; i <= steps && !cancelled.get() && !response.isCancelled(); i++) {
+                response.onNext(
+                        PriorEvent.newBuilder()
+                                .setProgress(Progress.newBuilder().setStage("prior").setStep(i).setTotalSteps(steps))
+                                .build());
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            if (!cancelled.get()) {
+                response.onError(Status.DEADLINE_EXCEEDED.withDescription("the slow prior gave up").asRuntimeException());
+            }
+        } finally {
+            slowPriorCalls.decrementAndGet();
         }
     }
 
@@ -219,10 +263,11 @@ public final class FakeStages implements AutoCloseable {
                 return;
             }
             for (int i = 1; i <= 2; i++) {
-                response.onNext(
-                        DecoderEvent.newBuilder()
-                                .setProgress(Progress.newBuilder().setStage("decoder").setStep(i).setTotalSteps(2))
-                                .build());
+                Progress.Builder progress = Progress.newBuilder().setStage("decoder").setStep(i).setTotalSteps(2);
+                if (request.getPreviews()) {
+                    progress.setPreviewPng(ByteString.copyFrom(png(8, i)));
+                }
+                response.onNext(DecoderEvent.newBuilder().setProgress(progress).build());
             }
             response.onNext(
                     DecoderEvent.newBuilder()

@@ -1,0 +1,176 @@
+package org.unclip.gateway.api;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jboss.logging.Logger;
+import org.unclip.gateway.config.GatewayConfig;
+import org.unclip.gateway.errors.ApiError;
+import org.unclip.gateway.errors.ApiException;
+import org.unclip.gateway.jobs.JobSpec;
+import org.unclip.gateway.jobs.JobStore;
+import org.unclip.gateway.jobs.Seeds;
+
+/**
+ * Turns a generation request into a queued job, for both {@code POST /v1/images/generations} and
+ * {@code POST /v1/jobs}: validation, seeds, the {@code Idempotency-Key} and the queue bound. The
+ * store writes everything in one atomic script, so a refused request leaves nothing behind.
+ */
+@ApplicationScoped
+public class JobSubmitter {
+
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    /** Set on responses that answer a repeated Idempotency-Key with the earlier job. */
+    public static final String REPLAYED = "Idempotent-Replayed";
+
+    private static final Logger LOG = Logger.getLogger(JobSubmitter.class);
+    private static final int MAX_KEY_LENGTH = 255;
+
+    private final GenerationRequestParser parser;
+    private final JobStore store;
+    private final GatewayConfig config;
+
+    @Inject
+    public JobSubmitter(GatewayConfig config, JobStore store) {
+        this.config = config;
+        this.store = store;
+        this.parser =
+                new GenerationRequestParser(
+                        config.api().sizes(),
+                        config.api().maxPromptLength(),
+                        config.api().maxImages(),
+                        ResponseFormat.fromWireName(config.api().defaultResponseFormat())
+                                .orElseThrow(
+                                        () ->
+                                                new IllegalArgumentException(
+                                                        "unclip.api.default-response-format must be b64_json or url, got "
+                                                                + config.api().defaultResponseFormat())));
+    }
+
+    /**
+     * A queued (or, for a repeated key, earlier) job.
+     *
+     * @param replayed true when the Idempotency-Key named an earlier job and nothing new was queued
+     */
+    public record Submitted(String jobId, GenerationRequest request, String requestId, boolean replayed) {}
+
+    /**
+     * @param endpoint names the endpoint in the request fingerprint, so a key reused on the other
+     *     endpoint is a conflict
+     * @param authorization the caller's {@code Authorization} header (scopes the key), or null
+     * @param previews ask the decoder for previews
+     * @param waitUntil after this instant a still-queued job is not run
+     */
+    public Submitted submit(
+            String endpoint,
+            String contentType,
+            byte[] body,
+            String requestId,
+            String idempotencyKey,
+            String authorization,
+            boolean previews,
+            Instant waitUntil) {
+        GenerationRequest request = parser.parse(contentType, body);
+        JobStore.Idempotency idempotency = idempotency(endpoint, body, idempotencyKey, authorization);
+        long seed = request.seed().orElseGet(() -> Seeds.draw(ThreadLocalRandom.current()));
+        List<Long> seeds = new ArrayList<>(request.n());
+        for (long s : Seeds.forImages(seed, request.n())) {
+            seeds.add(s);
+        }
+        String rid = requestId == null ? RequestIds.newId() : requestId;
+        JobSpec spec =
+                new JobSpec(
+                        rid,
+                        request.prompt(),
+                        request.size().pixels(),
+                        seeds,
+                        request.priorSteps(),
+                        request.decoderSteps(),
+                        request.upsamplerSteps(),
+                        request.priorGuidanceScale(),
+                        request.decoderGuidanceScale(),
+                        previews);
+        String jobId = UUID.randomUUID().toString().replace("-", "");
+        JobStore.Submission result;
+        try {
+            result = store.submit(jobId, spec, waitUntil, config.jobs().maxQueued(), idempotency);
+        } catch (RuntimeException e) {
+            LOG.warnf("request %s: cannot queue job: %s", rid, e.getMessage());
+            throw new ApiException(
+                    ApiError.server(503, "The job queue is unavailable; try again shortly.", "queue_unavailable"), null, e);
+        }
+        switch (result.outcome()) {
+            case CREATED:
+                LOG.debugf("request %s: job %s queued (%d image(s), %s)", rid, jobId, spec.n(), request.size().label());
+                return new Submitted(jobId, request, rid, false);
+            case EXISTING:
+                if (!idempotency.fingerprint().equals(result.existingFingerprint())) {
+                    throw new ApiException(
+                            new ApiError(
+                                    409,
+                                    ApiError.INVALID_REQUEST,
+                                    "Keys for idempotent requests can only be used with the same parameters they were first used with. "
+                                            + "Try using a key other than '" + idempotencyKey + "' if you meant to execute a different request.",
+                                    null,
+                                    "idempotency_key_reused"),
+                            false,
+                            null);
+                }
+                LOG.debugf("request %s: Idempotency-Key repeats job %s", rid, result.jobId());
+                return new Submitted(result.jobId(), request, rid, true);
+            case QUEUE_FULL:
+            default:
+                Duration retryAfter = config.jobs().queueFullRetryAfter();
+                throw new ApiException(
+                                new ApiError(
+                                        429,
+                                        ApiError.SERVER_ERROR,
+                                        "The job queue is full (" + config.jobs().maxQueued() + " jobs waiting); retry after "
+                                                + Math.max(1, retryAfter.toSeconds()) + " s.",
+                                        null,
+                                        "queue_full"),
+                                null,
+                                null)
+                        .withHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
+        }
+    }
+
+    private JobStore.Idempotency idempotency(String endpoint, byte[] body, String key, String authorization) {
+        if (key == null) {
+            return null;
+        }
+        if (key.isBlank() || key.length() > MAX_KEY_LENGTH) {
+            throw new ApiException(
+                    ApiError.invalidRequest(
+                            "The Idempotency-Key header must be 1 to " + MAX_KEY_LENGTH + " characters.", null, "invalid_idempotency_key"));
+        }
+        String scope = authorization == null ? "" : authorization.trim();
+        String scoped = sha256((scope + "\n" + key).getBytes(StandardCharsets.UTF_8));
+        MessageDigest digest = digest();
+        digest.update((endpoint + "\n").getBytes(StandardCharsets.UTF_8));
+        digest.update(body == null ? new byte[0] : body);
+        return new JobStore.Idempotency(scoped, HexFormat.of().formatHex(digest.digest()), config.jobs().idempotencyTtl());
+    }
+
+    private static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(digest().digest(bytes));
+    }
+
+    private static MessageDigest digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+}

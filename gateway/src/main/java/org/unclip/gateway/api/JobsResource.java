@@ -1,0 +1,262 @@
+package org.unclip.gateway.api;
+
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.BackPressureStrategy;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+import org.unclip.gateway.config.GatewayConfig;
+import org.unclip.gateway.errors.ApiError;
+import org.unclip.gateway.errors.ApiException;
+import org.unclip.gateway.jobs.JobState;
+import org.unclip.gateway.jobs.JobStatus;
+import org.unclip.gateway.jobs.JobStore;
+import org.unclip.gateway.redis.RedisConnections;
+
+/**
+ * Asynchronous jobs.
+ *
+ * <ul>
+ *   <li>{@code POST /v1/jobs}: queue a generation (same body as {@code /v1/images/generations}),
+ *       answer 202 with the job at once
+ *   <li>{@code GET /v1/jobs/{id}}: state, stage and step, queue position, seeds, image URLs
+ *   <li>{@code GET /v1/jobs/{id}/events}: the job's events as Server-Sent Events, history first
+ *   <li>{@code DELETE /v1/jobs/{id}}: cancel a queued or running job
+ * </ul>
+ *
+ * Everything lives in Redis, so any replica serves any job.
+ */
+@Path("/v1/jobs")
+@Produces(MediaType.APPLICATION_JSON)
+public class JobsResource {
+
+    private static final Logger LOG = Logger.getLogger(JobsResource.class);
+    private static final Pattern EVENT_ID = Pattern.compile("[0-9]{1,20}-[0-9]{1,20}");
+    private static final Set<String> TERMINAL_EVENTS = Set.of("completed", "failed", "cancelled");
+
+    private final JobSubmitter submitter;
+    private final JobStore store;
+    private final RedisConnections redis;
+    private final GatewayConfig config;
+    private final ExecutorService readers;
+
+    @Inject
+    public JobsResource(GatewayConfig config, JobStore store, JobSubmitter submitter, RedisConnections redis) {
+        this.config = config;
+        this.store = store;
+        this.submitter = submitter;
+        this.redis = redis;
+        AtomicInteger count = new AtomicInteger();
+        this.readers =
+                Executors.newCachedThreadPool(
+                        r -> {
+                            Thread t = new Thread(r, "unclip-job-events-" + count.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        });
+    }
+
+    @PreDestroy
+    void close() {
+        readers.shutdownNow();
+    }
+
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    @Blocking
+    public Response submit(
+            byte[] body,
+            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @HeaderParam(RequestIds.HEADER) String requestId,
+            @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @Context UriInfo uriInfo) {
+        JobSubmitter.Submitted submitted =
+                submitter.submit(
+                        "jobs",
+                        contentType,
+                        body,
+                        requestId,
+                        idempotencyKey,
+                        authorization,
+                        true,
+                        // An asynchronous job waits in the queue for as long as it lives.
+                        store.now().plus(config.jobs().jobTtl()));
+        JobView view = view(submitted.jobId(), uriInfo);
+        Response.ResponseBuilder response =
+                Response.status(Response.Status.ACCEPTED)
+                        .entity(view)
+                        .location(URI.create("/v1/jobs/" + submitted.jobId()))
+                        .header(ImagesResource.JOB_ID_HEADER, submitted.jobId());
+        if (submitted.replayed()) {
+            response.header(JobSubmitter.REPLAYED, "true");
+        }
+        return response.build();
+    }
+
+    @GET
+    @Path("/{job}")
+    @Blocking
+    public Response get(@PathParam("job") String jobId, @Context UriInfo uriInfo) {
+        return Response.ok(view(jobId, uriInfo)).header(ImagesResource.JOB_ID_HEADER, jobId).build();
+    }
+
+    @DELETE
+    @Path("/{job}")
+    @Blocking
+    public Response cancel(@PathParam("job") String jobId, @Context UriInfo uriInfo) {
+        Optional<JobState> previous = validId(jobId) ? store.cancel(jobId) : Optional.empty();
+        JobState was = previous.orElseThrow(() -> notFound(jobId));
+        if (was == JobState.SUCCEEDED || was == JobState.FAILED) {
+            throw new ApiException(
+                    new ApiError(
+                            409,
+                            ApiError.INVALID_REQUEST,
+                            "Job '" + jobId + "' has already " + was.wireName() + "; only queued or running jobs can be cancelled.",
+                            null,
+                            "job_finished"),
+                    false,
+                    null);
+        }
+        if (was != JobState.CANCELLED) {
+            LOG.infof("job %s cancelled while %s", jobId, was.wireName());
+        }
+        return Response.ok(view(jobId, uriInfo)).header(ImagesResource.JOB_ID_HEADER, jobId).build();
+    }
+
+    /**
+     * The job's events, oldest first, then live until the job completes, fails or is cancelled.
+     * Each SSE message has {@code event} = type, {@code id} = the Redis stream entry id (send it
+     * back as {@code Last-Event-ID} to resume) and {@code data} = a JSON object.
+     */
+    @GET
+    @Path("/{job}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Blocking
+    public Multi<OutboundSseEvent> events(
+            @PathParam("job") String jobId, @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse) {
+        if (!validId(jobId) || store.state(jobId).isEmpty()) {
+            throw notFound(jobId);
+        }
+        String from = lastEventId != null && EVENT_ID.matcher(lastEventId.trim()).matches() ? lastEventId.trim() : "0-0";
+        return Multi.createFrom()
+                .emitter(
+                        emitter -> {
+                            AtomicBoolean stopped = new AtomicBoolean();
+                            emitter.onTermination(() -> stopped.set(true));
+                            readers.execute(() -> stream(jobId, from, sse, emitter, stopped));
+                        },
+                        BackPressureStrategy.BUFFER);
+    }
+
+    private void stream(String jobId, String from, Sse sse, MultiEmitter<? super OutboundSseEvent> emitter, AtomicBoolean stopped) {
+        Duration block = config.jobs().eventsBlock();
+        String key = store.keys().events(jobId);
+        String last = from;
+        boolean finishing = false;
+        try (StatefulRedisConnection<String, String> connection = redis.openDedicated(block)) {
+            while (!stopped.get()) {
+                List<StreamMessage<String, String>> messages =
+                        connection
+                                .sync()
+                                .xread(XReadArgs.Builder.block(block).count(100), XReadArgs.StreamOffset.from(key, last));
+                if (messages == null || messages.isEmpty()) {
+                    // Nothing new: stop if the job is gone, or finished with its last event trimmed away.
+                    // (One more read after seeing it finished picks up a terminal event written meanwhile.)
+                    Optional<JobState> state = store.state(jobId);
+                    if (state.isEmpty() || state.get().isTerminal() && finishing) {
+                        break;
+                    }
+                    finishing = state.get().isTerminal();
+                    continue;
+                }
+                for (StreamMessage<String, String> message : messages) {
+                    last = message.getId();
+                    Map<String, String> body = message.getBody();
+                    String type = body.getOrDefault("type", "message");
+                    emitter.emit(
+                            sse.newEventBuilder()
+                                    .name(type)
+                                    .id(message.getId())
+                                    .mediaType(MediaType.TEXT_PLAIN_TYPE)
+                                    .data(String.class, body.getOrDefault("data", "{}"))
+                                    .build());
+                    if (TERMINAL_EVENTS.contains(type)) {
+                        emitter.complete();
+                        return;
+                    }
+                }
+            }
+            emitter.complete();
+        } catch (RuntimeException e) {
+            if (!stopped.get()) {
+                LOG.debugf("event stream of job %s ended: %s", jobId, e.getMessage());
+                emitter.complete();
+            }
+        }
+    }
+
+    private JobView view(String jobId, UriInfo uriInfo) {
+        Optional<JobStore.StoredJob> found = validId(jobId) ? store.load(jobId) : Optional.empty();
+        JobStore.StoredJob job = found.orElseThrow(() -> notFound(jobId));
+        JobStatus status = job.status();
+        List<ImagesResponse.Image> data = null;
+        if (status.state() == JobState.SUCCEEDED) {
+            String base = config.api().publicBaseUrl().orElseGet(() -> uriInfo.getBaseUri().toString());
+            String baseUrl = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+            data =
+                    store.resultSeeds(jobId)
+                            .map(
+                                    seeds -> {
+                                        List<ImagesResponse.Image> list = new ArrayList<>(seeds.size());
+                                        for (int i = 0; i < seeds.size(); i++) {
+                                            list.add(new ImagesResponse.Image(null, ImagesResource.imageUrl(baseUrl, jobId, i), seeds.get(i)));
+                                        }
+                                        return list;
+                                    })
+                            .orElse(null);
+        }
+        Long position = status.state() == JobState.QUEUED ? store.queuePosition(jobId).orElse(null) : null;
+        return JobView.of(status, data, job.spec() == null ? null : job.spec().seeds(), position);
+    }
+
+    private static boolean validId(String jobId) {
+        return jobId != null && ImagesResource.JOB_ID.matcher(jobId).matches();
+    }
+
+    private static ApiException notFound(String jobId) {
+        return new ApiException(ApiError.notFound("No job '" + jobId + "': it does not exist or has expired."));
+    }
+}
