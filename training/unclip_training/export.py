@@ -313,6 +313,9 @@ def main(argv=None):
     if args.decoder_guidance is not None:
         ov["decoder.guidance.default"] = args.decoder_guidance
     export_family(args.family_dir, args.untrained, args.ckpt_dir, args.name, overrides=ov)
+    # the PyTorch reference of these weights for the Java parity test (refuses if they changed meanwhile)
+    from .parity import write_reference
+    write_reference(args.family_dir, load_family_modules(args.ckpt_dir, args.untrained))
 
 
 if __name__ == "__main__":
