@@ -24,6 +24,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
 import org.unclip.gateway.config.GatewayConfig;
 import org.unclip.gateway.errors.ApiError;
 import org.unclip.gateway.errors.ApiException;
@@ -81,15 +83,97 @@ public class ImagesResource {
         JobSubmitter.Submitted submitted =
                 submitter.submit(
                         "generations", contentType, body, requestId, idempotencyKey, authorization, false, store.now().plus(timeout));
+        return awaitImages(submitted, timeout, uriInfo);
+    }
+
+    /**
+     * {@code POST /v1/images/variations}: variations of a square PNG (multipart/form-data, as
+     * OpenAI takes it). The image's CLIP embedding conditions the decoder; there is no prompt and
+     * no prior. Queued and answered like a generation.
+     */
+    @POST
+    @Path("/variations")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Blocking
+    public CompletionStage<Response> variations(
+            @RestForm("image") FileUpload image,
+            @RestForm("n") String n,
+            @RestForm("size") String size,
+            @RestForm("response_format") String responseFormat,
+            @RestForm("model") String model,
+            @RestForm("user") String user,
+            @RestForm("seed") String seed,
+            @RestForm("decoder_steps") String decoderSteps,
+            @RestForm("upsampler_steps") String upsamplerSteps,
+            @RestForm("decoder_guidance_scale") String decoderGuidanceScale,
+            @HeaderParam(RequestIds.HEADER) String requestId,
+            @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @Context UriInfo uriInfo) {
+        java.util.Map<String, String> fields = new java.util.TreeMap<>();
+        String[][] named = {
+            {"n", n}, {"size", size}, {"response_format", responseFormat}, {"model", model}, {"user", user}, {"seed", seed},
+            {"decoder_steps", decoderSteps}, {"upsampler_steps", upsamplerSteps}, {"decoder_guidance_scale", decoderGuidanceScale}
+        };
+        for (String[] field : named) {
+            if (field[1] != null) {
+                fields.put(field[0], field[1]);
+            }
+        }
+        VariationRequestParser.ImageSource source =
+                image == null || image.uploadedFile() == null
+                        ? null
+                        : new VariationRequestParser.ImageSource() {
+                            @Override
+                            public long size() {
+                                return image.size();
+                            }
+
+                            @Override
+                            public byte[] bytes() {
+                                try {
+                                    return java.nio.file.Files.readAllBytes(image.uploadedFile());
+                                } catch (java.io.IOException e) {
+                                    throw new java.io.UncheckedIOException(e);
+                                }
+                            }
+                        };
+        VariationRequest request = submitter.variationParser().parse(source, fields);
+        Duration timeout = config.jobs().waitTimeout();
+        java.io.ByteArrayOutputStream fingerprint = new java.io.ByteArrayOutputStream();
+        fingerprint.writeBytes(fields.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        fingerprint.writeBytes(request.png());
+        JobSubmitter.Submitted submitted =
+                submitter.submitVariation(
+                        request, fingerprint.toByteArray(), requestId, idempotencyKey, authorization, store.now().plus(timeout));
+        return awaitImages(submitted, timeout, uriInfo);
+    }
+
+    /**
+     * {@code POST /v1/images/edits}: the model families served here have no inpainting decoder,
+     * so every edit is refused with an OpenAI-style 400 (the body is read and ignored).
+     */
+    @POST
+    @Path("/edits")
+    @Consumes(MediaType.WILDCARD)
+    public Response edits(byte[] body) {
+        throw new ApiException(
+                ApiError.invalidRequest(
+                        "Image edits (inpainting) are not supported: this server's unCLIP model family has no inpainting "
+                                + "decoder. Use /v1/images/generations or /v1/images/variations instead.",
+                        null,
+                        "unsupported_operation"));
+    }
+
+    private CompletionStage<Response> awaitImages(JobSubmitter.Submitted submitted, Duration timeout, UriInfo uriInfo) {
         String jobId = submitted.jobId();
-        GenerationRequest request = submitted.request();
         CompletableFuture<JobOutcome> outcome = waiter.await(jobId, timeout);
         String baseUrl = baseUrl(uriInfo);
         return outcome.handle(
                 (done, error) -> {
                     Response response =
                             error == null
-                                    ? respond(jobId, request.responseFormat(), baseUrl, done)
+                                    ? respond(jobId, submitted.responseFormat(), baseUrl, done)
                                     : respondToWaitFailure(jobId, submitted.requestId(), timeout, error);
                     if (submitted.replayed()) {
                         response.getHeaders().putSingle(JobSubmitter.REPLAYED, "true");

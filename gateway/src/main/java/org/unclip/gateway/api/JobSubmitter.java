@@ -36,6 +36,7 @@ public class JobSubmitter {
     private static final int MAX_KEY_LENGTH = 255;
 
     private final GenerationRequestParser parser;
+    private final VariationRequestParser variationParser;
     private final JobStore store;
     private final GatewayConfig config;
 
@@ -54,6 +55,15 @@ public class JobSubmitter {
                                                 new IllegalArgumentException(
                                                         "unclip.api.default-response-format must be b64_json or url, got "
                                                                 + config.api().defaultResponseFormat())));
+        this.variationParser =
+                new VariationRequestParser(
+                        config.api().sizes(),
+                        config.api().maxImages(),
+                        ResponseFormat.fromWireName(config.api().defaultResponseFormat()).orElseThrow());
+    }
+
+    public VariationRequestParser variationParser() {
+        return variationParser;
     }
 
     /**
@@ -61,7 +71,7 @@ public class JobSubmitter {
      *
      * @param replayed true when the Idempotency-Key named an earlier job and nothing new was queued
      */
-    public record Submitted(String jobId, GenerationRequest request, String requestId, boolean replayed) {}
+    public record Submitted(String jobId, ResponseFormat responseFormat, String requestId, boolean replayed) {}
 
     /**
      * @param endpoint names the endpoint in the request fingerprint, so a key reused on the other
@@ -81,11 +91,7 @@ public class JobSubmitter {
             Instant waitUntil) {
         GenerationRequest request = parser.parse(contentType, body);
         JobStore.Idempotency idempotency = idempotency(endpoint, body, idempotencyKey, authorization);
-        long seed = request.seed().orElseGet(() -> Seeds.draw(ThreadLocalRandom.current()));
-        List<Long> seeds = new ArrayList<>(request.n());
-        for (long s : Seeds.forImages(seed, request.n())) {
-            seeds.add(s);
-        }
+        List<Long> seeds = seeds(request.seed(), request.n());
         String rid = requestId == null ? RequestIds.newId() : requestId;
         JobSpec spec =
                 new JobSpec(
@@ -99,10 +105,67 @@ public class JobSubmitter {
                         request.priorGuidanceScale(),
                         request.decoderGuidanceScale(),
                         previews);
+        return enqueue(spec, request.responseFormat(), request.size().label(), null, waitUntil, idempotency, idempotencyKey);
+    }
+
+    /**
+     * Queues a variation job; its input image is stored under its own key first.
+     *
+     * @param fingerprint the request's fields and image in a canonical form, for the Idempotency-Key
+     */
+    public Submitted submitVariation(
+            VariationRequest request,
+            byte[] fingerprint,
+            String requestId,
+            String idempotencyKey,
+            String authorization,
+            Instant waitUntil) {
+        JobStore.Idempotency idempotency = idempotency("variations", fingerprint, idempotencyKey, authorization);
+        String rid = requestId == null ? RequestIds.newId() : requestId;
+        JobSpec spec =
+                new JobSpec(
+                        rid,
+                        "",
+                        request.size().pixels(),
+                        seeds(request.seed(), request.n()),
+                        0,
+                        request.decoderSteps(),
+                        request.upsamplerSteps(),
+                        0f,
+                        request.decoderGuidanceScale(),
+                        false,
+                        JobSpec.VARIATION);
+        return enqueue(spec, request.responseFormat(), request.size().label(), request.png(), waitUntil, idempotency, idempotencyKey);
+    }
+
+    private static List<Long> seeds(java.util.OptionalLong requested, int n) {
+        long seed = requested.orElseGet(() -> Seeds.draw(ThreadLocalRandom.current()));
+        List<Long> seeds = new ArrayList<>(n);
+        for (long s : Seeds.forImages(seed, n)) {
+            seeds.add(s);
+        }
+        return seeds;
+    }
+
+    private Submitted enqueue(
+            JobSpec spec,
+            ResponseFormat format,
+            String sizeLabel,
+            byte[] input,
+            Instant waitUntil,
+            JobStore.Idempotency idempotency,
+            String idempotencyKey) {
+        String rid = spec.requestId();
         String jobId = UUID.randomUUID().toString().replace("-", "");
         JobStore.Submission result;
         try {
+            if (input != null) {
+                store.storeInput(jobId, input);
+            }
             result = store.submit(jobId, spec, waitUntil, config.jobs().maxQueued(), idempotency);
+            if (input != null && result.outcome() != JobStore.Submission.Outcome.CREATED) {
+                store.deleteInput(jobId);
+            }
         } catch (RuntimeException e) {
             LOG.warnf("request %s: cannot queue job: %s", rid, e.getMessage());
             throw new ApiException(
@@ -110,8 +173,8 @@ public class JobSubmitter {
         }
         switch (result.outcome()) {
             case CREATED:
-                LOG.debugf("request %s: job %s queued (%d image(s), %s)", rid, jobId, spec.n(), request.size().label());
-                return new Submitted(jobId, request, rid, false);
+                LOG.debugf("request %s: %s job %s queued (%d image(s), %s)", rid, spec.kind(), jobId, spec.n(), sizeLabel);
+                return new Submitted(jobId, format, rid, false);
             case EXISTING:
                 if (!idempotency.fingerprint().equals(result.existingFingerprint())) {
                     throw new ApiException(
@@ -126,7 +189,7 @@ public class JobSubmitter {
                             null);
                 }
                 LOG.debugf("request %s: Idempotency-Key repeats job %s", rid, result.jobId());
-                return new Submitted(result.jobId(), request, rid, true);
+                return new Submitted(result.jobId(), format, rid, true);
             case QUEUE_FULL:
             default:
                 Duration retryAfter = config.jobs().queueFullRetryAfter();

@@ -33,6 +33,11 @@ public record JobKeys(String prefix, String streamName) {
         return prefix + "result:" + id;
     }
 
+    /** The input image of a variation job (base64 PNG), kept as long as the job. */
+    public String input(String id) {
+        return prefix + "input:" + id;
+    }
+
     public String stream() {
         return prefix + streamName;
     }

@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param size output side in pixels
  * @param seeds one per image; the number of images is {@code seeds.size()}
  * @param previews ask the decoder for x0 previews (sent as throttled {@code preview} events)
+ * @param kind {@link #GENERATION} (also when absent, for specs stored before kinds existed) or
+ *     {@link #VARIATION} (the input image lives under {@link JobKeys#input}; no prompt, no prior)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record JobSpec(
@@ -25,7 +27,28 @@ public record JobSpec(
         int upsamplerSteps,
         float priorGuidanceScale,
         float decoderGuidanceScale,
-        boolean previews) {
+        boolean previews,
+        String kind) {
+
+    /** A text-to-image job. */
+    public static final String GENERATION = "generation";
+    /** A variation of an input image: image encoder, then decoder; no prompt, no prior. */
+    public static final String VARIATION = "variation";
+
+    /** A text-to-image spec. */
+    public JobSpec(
+            String requestId,
+            String prompt,
+            int size,
+            List<Long> seeds,
+            int priorSteps,
+            int decoderSteps,
+            int upsamplerSteps,
+            float priorGuidanceScale,
+            float decoderGuidanceScale,
+            boolean previews) {
+        this(requestId, prompt, size, seeds, priorSteps, decoderSteps, upsamplerSteps, priorGuidanceScale, decoderGuidanceScale, previews, GENERATION);
+    }
 
     /** A spec without decoder previews. */
     public JobSpec(
@@ -45,9 +68,18 @@ public record JobSpec(
     public JobSpec {
         Objects.requireNonNull(prompt, "prompt");
         seeds = List.copyOf(seeds);
+        kind = kind == null ? GENERATION : kind;
+        if (!kind.equals(GENERATION) && !kind.equals(VARIATION)) {
+            throw new IllegalArgumentException("unknown job kind '" + kind + "'");
+        }
         if (seeds.isEmpty()) {
             throw new IllegalArgumentException("a job needs at least one seed");
         }
+    }
+
+    /** True for a variation job. */
+    public boolean variation() {
+        return VARIATION.equals(kind);
     }
 
     public int n() {

@@ -378,6 +378,27 @@ public class JobStore {
         }
     }
 
+    /**
+     * Stores the input image of a variation job under its own key with the job's lifetime; written
+     * before {@link #submit} so that a worker always finds it.
+     */
+    public void storeInput(String id, byte[] png) {
+        redis.commands()
+                .set(keys.input(id), java.util.Base64.getEncoder().encodeToString(png),
+                        io.lettuce.core.SetArgs.Builder.px(jobTtl.toMillis()));
+    }
+
+    /** The input image of a variation job, unless it expired. */
+    public Optional<byte[]> input(String id) {
+        String stored = redis.commands().get(keys.input(id));
+        return stored == null ? Optional.empty() : Optional.of(java.util.Base64.getDecoder().decode(stored));
+    }
+
+    /** Drops the input image of a job that was not queued after all. */
+    public void deleteInput(String id) {
+        redis.commands().del(keys.input(id));
+    }
+
     /** The job's hash, if it has not expired. */
     public Optional<StoredJob> load(String id) {
         Map<String, String> fields = redis.commands().hgetall(keys.job(id));

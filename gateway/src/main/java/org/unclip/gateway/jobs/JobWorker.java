@@ -280,7 +280,16 @@ public class JobWorker {
         try {
             List<ImageResult> images;
             try {
-                images = context.call(() -> pipeline.run(job.spec(), new ThrottledProgress(jobId, context)));
+                if (job.spec().variation()) {
+                    byte[] input = store.input(jobId).orElse(null);
+                    if (input == null) {
+                        store.fail(jobId, ApiError.server(500, "The input image of the variation has expired.", "input_expired"));
+                        return;
+                    }
+                    images = context.call(() -> pipeline.runVariation(job.spec(), input, new ThrottledProgress(jobId, context)));
+                } else {
+                    images = context.call(() -> pipeline.run(job.spec(), new ThrottledProgress(jobId, context)));
+                }
             } catch (RuntimeException e) {
                 throw e;
             } catch (Exception e) {

@@ -17,7 +17,7 @@ import org.unclip.gateway.jobs.JobSpec;
 
 /**
  * One text-to-image generation across the mesh: text encoder → prior → decoder (with its
- * upsamplers). The prompt is encoded once and shared by all images; image {@code i} depends only
+ * upsamplers); or a variation of an image: image encoder → decoder. The prompt is encoded once and shared by all images; image {@code i} depends only
  * on {@code seeds[i]}.
  */
 @ApplicationScoped
@@ -71,6 +71,57 @@ public class GenerationPipeline {
                                 .build(),
                         listener);
         return check(spec, images);
+    }
+
+    /**
+     * A variation of {@code png}: its CLIP image embedding (EncodeImage) conditions the decoder for
+     * every seed, with the empty prompt (text unset) and no prior.
+     *
+     * @return one image per seed, in seed order
+     */
+    public List<ImageResult> runVariation(JobSpec spec, byte[] png, ProgressListener listener) {
+        listener.onProgress(StageClients.IMAGE_ENCODER, 0, 0);
+        org.unclip.api.v1.EncodeImageResponse encoded =
+                stages.encodeImage(
+                        org.unclip.api.v1.EncodeImageRequest.newBuilder()
+                                .addImages(com.google.protobuf.ByteString.copyFrom(png))
+                                .build());
+        // The decoder's unconditional rows need the encoding of "" (batch 1).
+        EncodeTextResponse empty = stages.encodeText(EncodeTextRequest.newBuilder().addPrompts("").build());
+        org.unclip.api.v1.Tensor embeds = repeat(encoded.getImageEmbeds(), spec.n());
+
+        listener.onProgress(StageClients.DECODER, 0, 0);
+        DecoderResult images =
+                stages.generateImages(
+                        DecoderRequest.newBuilder()
+                                .setImageEmbeds(embeds)
+                                .setUnconditional(empty.getUnconditional())
+                                .addAllSeeds(spec.seeds())
+                                .setDecoderSteps(spec.decoderSteps())
+                                .setGuidanceScale(spec.decoderGuidanceScale())
+                                .setUpsamplerSteps(spec.upsamplerSteps())
+                                .setSize(spec.size())
+                                .setPreviews(spec.previews())
+                                .setRequestId(spec.requestId())
+                                .build(),
+                        listener);
+        return check(spec, images);
+    }
+
+    /** A [1, D] embedding repeated to [n, D]. */
+    static org.unclip.api.v1.Tensor repeat(org.unclip.api.v1.Tensor embedding, int n) {
+        if (embedding.getShapeCount() != 2 || embedding.getShape(0) != 1 || embedding.getData().isEmpty()) {
+            throw new StageException(
+                    StageClients.IMAGE_ENCODER,
+                    Status.INTERNAL.withDescription("EncodeImage returned image_embeds of shape " + embedding.getShapeList() + ", expected [1, D]"),
+                    1,
+                    null);
+        }
+        com.google.protobuf.ByteString data = com.google.protobuf.ByteString.EMPTY;
+        for (int i = 0; i < n; i++) {
+            data = data.concat(embedding.getData());
+        }
+        return org.unclip.api.v1.Tensor.newBuilder().addShape(n).addShape(embedding.getShape(1)).setData(data).build();
     }
 
     /** The decoder must answer one PNG per seed, in order. */

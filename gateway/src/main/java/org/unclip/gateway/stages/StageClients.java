@@ -38,6 +38,8 @@ public class StageClients {
     public static final String TEXT_ENCODER = "text-encoder";
     public static final String PRIOR = "prior";
     public static final String DECODER = "decoder";
+    /** The text-encoder service's EncodeImage, as errors and progress name it (variations). */
+    public static final String IMAGE_ENCODER = "image-encoder";
 
     private static final Logger LOG = Logger.getLogger(StageClients.class);
 
@@ -67,6 +69,14 @@ public class StageClients {
         return withRetry(
                 TEXT_ENCODER,
                 () -> textEncoder.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).encodeText(request));
+    }
+
+    /** EncodeImage, unary (same service and deadline as EncodeText). */
+    public org.unclip.api.v1.EncodeImageResponse encodeImage(org.unclip.api.v1.EncodeImageRequest request) {
+        Duration deadline = config.textEncoderDeadline();
+        return withRetry(
+                IMAGE_ENCODER,
+                () -> textEncoder.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).encodeImage(request));
     }
 
     /** GenerateEmbeddings, server streaming: progress events, then one result. */

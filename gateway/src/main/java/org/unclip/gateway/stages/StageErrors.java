@@ -12,6 +12,8 @@ import org.unclip.gateway.errors.ApiError;
  *   <tr><td>INVALID_ARGUMENT, OUT_OF_RANGE, FAILED_PRECONDITION</td><td>400, the stage's description</td></tr>
  *   <tr><td>UNAVAILABLE, RESOURCE_EXHAUSTED, CANCELLED, ABORTED</td><td>503</td></tr>
  *   <tr><td>DEADLINE_EXCEEDED</td><td>504</td></tr>
+ *   <tr><td>UNIMPLEMENTED from the image encoder</td><td>400 {@code unsupported_operation}: the family
+ *       cannot make variations</td></tr>
  *   <tr><td>anything else</td><td>502</td></tr>
  * </table>
  */
@@ -23,6 +25,13 @@ public final class StageErrors {
         String stage = e.stage();
         String description = e.description().isBlank() ? "no details given" : e.description();
         Status.Code code = e.status().getCode();
+        if (code == Status.Code.UNIMPLEMENTED && StageClients.IMAGE_ENCODER.equals(stage)) {
+            return ApiError.invalidRequest(
+                    "Image variations are not supported by this server's model family: it has no image encoder ("
+                            + description + ").",
+                    null,
+                    "unsupported_operation");
+        }
         switch (code) {
             case INVALID_ARGUMENT:
             case OUT_OF_RANGE:
@@ -57,6 +66,8 @@ public final class StageErrors {
         switch (stage) {
             case "text-encoder":
                 return "prompt";
+            case "image-encoder":
+                return "image";
             case "prior":
                 if (text.contains("guidance")) {
                     return "prior_guidance_scale";

@@ -293,8 +293,8 @@ class ImagesResourceTest {
     @Test
     void unknownPaths_get404_andWrongMethods_get405_inTheSameShape() throws Exception {
         assertOpenAiError(
-                send(HttpRequest.newBuilder(base.resolve("/v1/images/edits")).POST(HttpRequest.BodyPublishers.ofString("{}")).build()),
-                404, "invalid_request_error", null, "Invalid URL (POST /v1/images/edits)");
+                send(HttpRequest.newBuilder(base.resolve("/v1/images/inpaintings")).POST(HttpRequest.BodyPublishers.ofString("{}")).build()),
+                404, "invalid_request_error", null, "Invalid URL (POST /v1/images/inpaintings)");
         assertOpenAiError(
                 send(HttpRequest.newBuilder(base.resolve("/nowhere")).build()), 404, "invalid_request_error", null, "Invalid URL (GET /nowhere)");
         assertOpenAiError(

@@ -54,4 +54,17 @@ class StageErrorsTest {
         assertThat(map("decoder", Status.UNIMPLEMENTED, 1).status()).isEqualTo(502);
         assertThat(map("decoder", Status.UNKNOWN, 1).message()).contains("no details given");
     }
+
+    @Test
+    void imageEncoder_unimplemented_isAnUnsupportedOperation_andItsComplaintsPointAtTheImage() {
+        ApiError unsupported = map("image-encoder", Status.UNIMPLEMENTED.withDescription("family x has no image encoder"), 1);
+        assertThat(unsupported.status()).isEqualTo(400);
+        assertThat(unsupported.type()).isEqualTo("invalid_request_error");
+        assertThat(unsupported.code()).isEqualTo("unsupported_operation");
+        assertThat(unsupported.message()).contains("variations").contains("family x has no image encoder");
+
+        ApiError invalid = map("image-encoder", Status.INVALID_ARGUMENT.withDescription("images[0] cannot be decoded"), 1);
+        assertThat(invalid.status()).isEqualTo(400);
+        assertThat(invalid.param()).isEqualTo("image");
+    }
 }

@@ -52,7 +52,10 @@ import org.unclip.api.v1.TextEncoding;
  *   <li>decoder previews requested: every decoder progress event carries a small PNG
  * </ul>
  *
- * Every prompt the text encoder sees is recorded in {@link #prompts}.
+ * Every prompt the text encoder sees is recorded in {@link #prompts}. EncodeImage answers a [B, D]
+ * embedding for PNG inputs and INVALID_ARGUMENT for anything else (also for a PNG 11 pixels
+ * wide), UNIMPLEMENTED (no image encoder) for a PNG 13 pixels wide; it counts its calls in
+ * {@link #imageEncoderCalls}. Prior calls are counted in {@link #priorCalls}.
  *
  * Decoded images are solid squares of the requested size whose colour comes from the seed.
  */
@@ -67,6 +70,9 @@ public final class FakeStages implements AutoCloseable {
     private final Server decoder;
 
     public final AtomicInteger textEncoderCalls = new AtomicInteger();
+    public final AtomicInteger imageEncoderCalls = new AtomicInteger();
+    public final AtomicInteger priorCalls = new AtomicInteger();
+    public volatile org.unclip.api.v1.EncodeImageRequest lastImageRequest;
     public final AtomicInteger priorCancellations = new AtomicInteger();
     /** Slow prior calls now in progress. */
     public final AtomicInteger slowPriorCalls = new AtomicInteger();
@@ -180,11 +186,39 @@ public final class FakeStages implements AutoCloseable {
                             .build());
             response.onCompleted();
         }
+
+        @Override
+        public void encodeImage(
+                org.unclip.api.v1.EncodeImageRequest request, StreamObserver<org.unclip.api.v1.EncodeImageResponse> response) {
+            imageEncoderCalls.incrementAndGet();
+            lastImageRequest = request;
+            for (ByteString image : request.getImagesList()) {
+                if (image.size() < 8 || image.byteAt(1) != 'P' || image.byteAt(2) != 'N' || image.byteAt(3) != 'G') {
+                    response.onError(Status.INVALID_ARGUMENT.withDescription("images[0] is not a PNG or JPEG").asRuntimeException());
+                    return;
+                }
+                int width = image.size() >= 24 ? image.substring(16, 20).asReadOnlyByteBuffer().getInt() : -1;
+                if (width == 11) {
+                    response.onError(Status.INVALID_ARGUMENT.withDescription("images[0] cannot be decoded").asRuntimeException());
+                    return;
+                }
+                if (width == 13) {
+                    response.onError(Status.UNIMPLEMENTED.withDescription("family shapes-untrained has no image encoder").asRuntimeException());
+                    return;
+                }
+            }
+            response.onNext(
+                    org.unclip.api.v1.EncodeImageResponse.newBuilder()
+                            .setImageEmbeds(tensor(0.3f, request.getImagesCount(), D))
+                            .build());
+            response.onCompleted();
+        }
     }
 
     private final class FakePrior implements PriorServiceGrpc.AsyncService {
         @Override
         public void generateEmbeddings(PriorRequest request, StreamObserver<PriorEvent> response) {
+            priorCalls.incrementAndGet();
             lastPriorRequest = request;
             int steps = request.getSteps() == 0 ? 3 : request.getSteps();
             if (steps < 2 || steps > 200) {

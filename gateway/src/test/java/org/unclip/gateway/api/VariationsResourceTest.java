@@ -1,0 +1,287 @@
+package org.unclip.gateway.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.unclip.api.v1.Tensor;
+import org.unclip.gateway.jobs.Seeds;
+import org.unclip.gateway.testing.FakeStages;
+import org.unclip.gateway.testing.FakeStagesResource;
+
+/**
+ * {@code POST /v1/images/variations} (multipart, through the real Redis job queue and the fake
+ * stages) and the refusal of {@code POST /v1/images/edits}.
+ */
+@QuarkusTest
+@QuarkusTestResource(FakeStagesResource.class)
+class VariationsResourceTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @TestHTTPResource("/")
+    URI base;
+
+    FakeStages stages;
+
+    // ------------------------------------------------------------------ helpers
+
+    static byte[] png(int width, int height) throws IOException {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        image.setRGB(0, 0, 0xff0000);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+
+    /** A multipart/form-data body: text fields, then the file {@code image} unless it is null. */
+    static final class Form {
+        final String boundary = "----unclip" + UUID.randomUUID();
+        final ByteArrayOutputStream body = new ByteArrayOutputStream();
+
+        Form field(String name, String value) {
+            write("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n");
+            return this;
+        }
+
+        Form file(String name, String filename, String type, byte[] content) {
+            write("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\"" + filename
+                    + "\"\r\nContent-Type: " + type + "\r\n\r\n");
+            body.writeBytes(content);
+            write("\r\n");
+            return this;
+        }
+
+        byte[] bytes() {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            out.writeBytes(body.toByteArray());
+            out.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+            return out.toByteArray();
+        }
+
+        private void write(String s) {
+            body.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private HttpResponse<String> post(String path, Form form, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(base.resolve(path))
+                        .header("Content-Type", "multipart/form-data; boundary=" + form.boundary)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(form.bytes()));
+        headers.forEach(request::header);
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(Form form) throws Exception {
+        return post("/v1/images/variations", form, Map.of());
+    }
+
+    private static void assertOpenAiError(HttpResponse<String> response, int status, String param, String code) throws IOException {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("x-request-id")).isPresent();
+        JsonNode error = JSON.readTree(response.body()).get("error");
+        assertThat(error).as(response.body()).isNotNull();
+        assertThat(error.get("type").asText()).isEqualTo("invalid_request_error");
+        if (param == null) {
+            assertThat(error.get("param").isNull()).as(response.body()).isTrue();
+        } else {
+            assertThat(error.get("param").asText()).as(response.body()).isEqualTo(param);
+        }
+        assertThat(error.get("code").asText()).as(response.body()).isEqualTo(code);
+        assertThat(error.get("message").asText()).isNotBlank();
+    }
+
+    private static float[] floats(Tensor t) {
+        java.nio.FloatBuffer f = java.nio.ByteBuffer.wrap(t.getData().toByteArray()).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[] out = new float[f.remaining()];
+        f.get(out);
+        return out;
+    }
+
+    // ------------------------------------------------------------------ success
+
+    @Test
+    void variations_encodeTheImage_andDecodeWithoutPromptOrPrior() throws Exception {
+        byte[] input = png(32, 32);
+        int priorCalls = stages.priorCalls.get();
+
+        HttpResponse<String> response =
+                post(new Form().file("image", "in.png", "image/png", input).field("n", "2").field("size", "64x64")
+                        .field("seed", "42").field("decoder_steps", "6").field("upsampler_steps", "3")
+                        .field("decoder_guidance_scale", "2.5").field("model", "dall-e-2").field("user", "u"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-request-id")).isPresent();
+        assertThat(response.headers().firstValue(ImagesResource.JOB_ID_HEADER)).isPresent();
+        JsonNode data = JSON.readTree(response.body()).get("data");
+        assertThat(data).hasSize(2);
+        long[] seeds = Seeds.forImages(42, 2);
+        for (int i = 0; i < 2; i++) {
+            assertThat(data.get(i).get("seed").asLong()).isEqualTo(seeds[i]);
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(data.get(i).get("b64_json").asText())));
+            assertThat(image.getWidth()).isEqualTo(64);
+        }
+        assertThat(stages.lastImageRequest.getImagesList()).hasSize(1);
+        assertThat(stages.lastImageRequest.getImages(0).toByteArray()).isEqualTo(input);
+        assertThat(stages.priorCalls.get()).as("the prior is skipped").isEqualTo(priorCalls);
+        var decoder = stages.lastDecoderRequest;
+        assertThat(decoder.hasText()).as("no prompt: the decoder uses the empty one").isFalse();
+        assertThat(decoder.hasUnconditional()).isTrue();
+        assertThat(decoder.getImageEmbeds().getShapeList()).containsExactly(2L, 4L);
+        float[] embeds = floats(decoder.getImageEmbeds());
+        assertThat(embeds).hasSize(8).containsOnly(0.3f);
+        assertThat(decoder.getSeedsList()).containsExactly(seeds[0], seeds[1]);
+        assertThat(decoder.getDecoderSteps()).isEqualTo(6);
+        assertThat(decoder.getUpsamplerSteps()).isEqualTo(3);
+        assertThat(decoder.getGuidanceScale()).isEqualTo(2.5f);
+        assertThat(decoder.getSize()).isEqualTo(64);
+    }
+
+    @Test
+    void urlFormat_servesThePngs() throws Exception {
+        HttpResponse<String> response =
+                post(new Form().file("image", "in.png", "image/png", png(16, 16)).field("response_format", "url").field("size", "64x64"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode data = JSON.readTree(response.body()).get("data");
+        assertThat(data).hasSize(1);
+        String url = data.get(0).get("url").asText();
+        assertThat(data.get(0).has("b64_json")).isFalse();
+        HttpResponse<byte[]> image = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(image.statusCode()).isEqualTo(200);
+        assertThat(ImageIO.read(new ByteArrayInputStream(image.body())).getWidth()).isEqualTo(64);
+    }
+
+    @Test
+    void idempotencyKey_replaysTheSameVariationJob() throws Exception {
+        byte[] input = png(8, 8);
+        String key = "variation-" + UUID.randomUUID();
+        HttpResponse<String> first =
+                post("/v1/images/variations", new Form().file("image", "a.png", "image/png", input).field("size", "64x64"), Map.of("Idempotency-Key", key));
+        HttpResponse<String> second =
+                post("/v1/images/variations", new Form().file("image", "a.png", "image/png", input).field("size", "64x64"), Map.of("Idempotency-Key", key));
+        HttpResponse<String> other =
+                post("/v1/images/variations", new Form().file("image", "a.png", "image/png", input).field("size", "256x256"), Map.of("Idempotency-Key", key));
+
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
+        assertThat(second.headers().firstValue(ImagesResource.JOB_ID_HEADER)).isEqualTo(first.headers().firstValue(ImagesResource.JOB_ID_HEADER));
+        assertThat(second.headers().firstValue(JobSubmitter.REPLAYED)).hasValue("true");
+        assertThat(other.statusCode()).as(other.body()).isEqualTo(409);
+    }
+
+    // ------------------------------------------------------------------ validation
+
+    @Test
+    void missingImage_is400_onImage() throws Exception {
+        assertOpenAiError(post(new Form().field("n", "1")), 400, "image", "missing_required_parameter");
+    }
+
+    @Test
+    void notAPng_is400_onImage() throws Exception {
+        byte[] jpeg;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), "jpg", out);
+        jpeg = out.toByteArray();
+        assertOpenAiError(post(new Form().file("image", "x.jpg", "image/jpeg", jpeg)), 400, "image", "invalid_image_format");
+        assertOpenAiError(
+                post(new Form().file("image", "x.png", "image/png", "not an image".getBytes(StandardCharsets.UTF_8))),
+                400,
+                "image",
+                "invalid_image_format");
+    }
+
+    @Test
+    void notSquare_is400_onImage() throws Exception {
+        HttpResponse<String> response = post(new Form().file("image", "x.png", "image/png", png(16, 8)));
+        assertOpenAiError(response, 400, "image", "invalid_image_dimensions");
+        assertThat(response.body()).contains("square");
+    }
+
+    @Test
+    void over4MB_is400_onImage() throws Exception {
+        byte[] big = Arrays.copyOf(png(8, 8), 4 * 1024 * 1024 + 1);
+        assertOpenAiError(post(new Form().file("image", "big.png", "image/png", big)), 400, "image", "image_too_large");
+    }
+
+    @Test
+    void badFields_are400_onTheirParam() throws Exception {
+        byte[] input = png(8, 8);
+        Map<String, String[]> cases = new LinkedHashMap<>();
+        cases.put("n", new String[] {"11", "integer_above_max_value"});
+        cases.put("size", new String[] {"999x999", "invalid_value"});
+        cases.put("response_format", new String[] {"xml", "invalid_value"});
+        cases.put("seed", new String[] {"abc", "invalid_value"});
+        cases.put("decoder_steps", new String[] {"-1", "integer_below_min_value"});
+        cases.put("decoder_guidance_scale", new String[] {"lots", "invalid_type"});
+        for (Map.Entry<String, String[]> c : cases.entrySet()) {
+            assertOpenAiError(
+                    post(new Form().file("image", "in.png", "image/png", input).field(c.getKey(), c.getValue()[0])),
+                    400,
+                    c.getKey(),
+                    c.getValue()[1]);
+        }
+        assertOpenAiError(
+                post(new Form().file("image", "in.png", "image/png", input).field("n", "0")), 400, "n", "integer_below_min_value");
+    }
+
+    @Test
+    void aJsonBody_isRefused_withAnOpenAiError() throws Exception {
+        HttpResponse<String> response =
+                HTTP.send(
+                        HttpRequest.newBuilder(base.resolve("/v1/images/variations"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"image\":\"x\"}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isBetween(400, 415);
+        assertThat(response.headers().firstValue("x-request-id")).isPresent();
+        assertThat(JSON.readTree(response.body()).get("error").get("type").asText()).isEqualTo("invalid_request_error");
+    }
+
+    @Test
+    void imageEncoderRejectingTheImage_is400_onImage() throws Exception {
+        HttpResponse<String> response = post(new Form().file("image", "x.png", "image/png", png(11, 11)));
+        assertOpenAiError(response, 400, "image", "invalid_value");
+        assertThat(response.body()).contains("images[0] cannot be decoded");
+    }
+
+    @Test
+    void familyWithoutImageEncoder_is400_unsupportedOperation() throws Exception {
+        HttpResponse<String> response = post(new Form().file("image", "x.png", "image/png", png(13, 13)));
+        assertOpenAiError(response, 400, null, "unsupported_operation");
+        assertThat(response.body()).contains("no image encoder");
+    }
+
+    // ------------------------------------------------------------------ edits
+
+    @Test
+    void edits_areRefused_withAnOpenAiError() throws Exception {
+        HttpResponse<String> response =
+                post("/v1/images/edits", new Form().file("image", "in.png", "image/png", png(8, 8)).field("prompt", "a red circle"), Map.of());
+        assertOpenAiError(response, 400, null, "unsupported_operation");
+        assertThat(response.body()).contains("inpaint");
+    }
+}
