@@ -15,12 +15,18 @@ S=${MINUTES_SCALE:-1}
 m() { "$PY" -c "print(max(1.0, $1 * $S))"; }
 run() { nice -n 10 "$PY" "$@"; }
 
-# 1) CLIP (fixed step budget, stops by itself) next to the upsamplers
-run train_clip.py &
-CLIP=$!
+# 1) CLIP (fixed step budget, stops by itself) next to the upsamplers. Once its weights are marked
+#    final (checkpoints/clip.pt "final": true) CLIP is frozen: the prior and decoder depend on it.
+if "$PY" -c "import sys, torch; sys.exit(0 if torch.load('checkpoints/clip.pt')['final'] else 1)" 2>/dev/null; then
+  echo "CLIP is final, not retraining it"
+  CLIP=
+else
+  run train_clip.py &
+  CLIP=$!
+fi
 run train_upsampler.py --stage sr_64 --max-minutes "$(m 40)"
 run train_upsampler.py --stage sr_256 --max-minutes "$(m 50)"
-wait $CLIP
+[ -n "$CLIP" ] && wait $CLIP
 run eval_clip.py --n 500
 
 # 2) prior and decoder, in parallel (the decoder is the long one)

@@ -29,6 +29,8 @@ OPSET = 17
 
 def _cfg(cls, d):
     d = dict(d)
+    if cls in (DecoderConfig, SRConfig):
+        d.setdefault("parametrization", "epsilon")  # checkpoints from before the field existed
     for k, v in list(d.items()):
         if isinstance(v, list):
             d[k] = tuple(v)

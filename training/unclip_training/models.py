@@ -197,6 +197,10 @@ class DecoderConfig:
     extra_tokens: int = 4
     out_channels: int = 6
     head_dim: int = 32
+    # "v": the UNet predicts the velocity v = sqrt(a) eps - sqrt(1-a) x0 (a = alphas_cumprod[t]) and
+    # the graph converts it to epsilon, so the exported contract (epsilon + variance) is unchanged
+    # while the x0 estimate stays well-conditioned at high noise levels. "epsilon": plain epsilon.
+    parametrization: str = "v"
 
 
 class TextProj(nn.Module):
@@ -313,8 +317,18 @@ class DecoderUNet(nn.Module):
         self.conv_out = nn.Conv2d(cin, cfg.out_channels, 3, padding=1)
         nn.init.zeros_(self.conv_out.weight)
         nn.init.zeros_(self.conv_out.bias)
+        from .schedule import Schedule
+        self.register_buffer("alphas_cumprod", Schedule().alphas_cumprod.clone(), persistent=False)
 
     def forward(self, sample, timestep, encoder_hidden_states, class_labels, attention_mask):
+        raw = self.forward_raw(sample, timestep, encoder_hidden_states, class_labels, attention_mask)
+        if self.cfg.parametrization != "v":
+            return raw
+        a = self.alphas_cumprod[timestep].reshape(-1, 1, 1, 1)
+        eps = (1.0 - a).sqrt() * sample + a.sqrt() * raw[:, :3]
+        return torch.cat([eps, raw[:, 3:]], dim=1) if raw.shape[1] == 6 else eps
+
+    def forward_raw(self, sample, timestep, encoder_hidden_states, class_labels, attention_mask):
         emb = self.time_embed(timestep_embedding(timestep, self.cfg.channels[0])) + class_labels
         B = sample.shape[0]
         hw_tokens = {}
@@ -359,10 +373,12 @@ class Decoder(nn.Module):
         self.unet = DecoderUNet(cfg)
         self.cfg_image_embedding = nn.Parameter(torch.randn(cfg.embed_dim) * 0.1)
 
-    def forward(self, x_t, t, image_emb, text_emb, text_hidden, text_mask):
+    def forward(self, x_t, t, image_emb, text_emb, text_hidden, text_mask, raw=False):
         ctx, tadd = self.text_proj(image_emb, text_emb, text_hidden)
         mask = torch.cat([torch.ones(x_t.shape[0], self.cfg.extra_tokens, dtype=torch.bool),
                           text_mask], dim=1)
+        if raw:
+            return self.unet.forward_raw(x_t, t, ctx, tadd, mask)
         return self.unet(x_t, t, ctx, tadd, mask)
 
 

@@ -20,7 +20,7 @@ from .models import Clip, ClipConfig, config_dict
 from .tokenizer import encode_batch
 
 CONFIGS = {
-    "default": dict(batch=192, lr=1e-3, warmup=100, steps=2500, ema=0.99),
+    "default": dict(batch=192, lr=1e-3, warmup=100, steps=650, ema=0.99),
     "tiny": dict(batch=16, lr=1e-3, warmup=2, steps=3, ema=0.9),
 }
 
@@ -161,6 +161,8 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--run-dir", default=None)
     ap.add_argument("--ckpt", default=None, help="weights-only output (default checkpoints/clip.pt)")
+    ap.add_argument("--finalize", action="store_true",
+                    help="mark the current weights as final (frozen: prior and decoder depend on them)")
     args = ap.parse_args(argv)
     setup_threads()
     hp = dict(CONFIGS[args.config])
@@ -186,8 +188,13 @@ def main(argv=None):
     def save():
         run.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
                   "ema": ema.model.state_dict(), "rng": rng_state(rng), "hp": hp})
-        save_weights(ckpt, ema.model.state_dict(), config_dict(cfg), {"step": step})
+        save_weights(ckpt, ema.model.state_dict(), config_dict(cfg),
+                     {"step": step, "final": step >= hp["steps"] or args.finalize})
 
+    if args.finalize:
+        save()
+        run.log(f"CLIP weights at step {step} marked final")
+        return
     t0 = time.time()
     tl = time.time()
     losses = []

@@ -2,8 +2,12 @@
 
 Conditioning: the CLIP image embedding of the training image itself (replaced by the learned
 cfg_image_embedding 10% of the time) and the caption's CLIP text features (replaced by the ""
-encoding 50% of the time). Output: epsilon + learned-range variance v (6 channels), trained with
-the hybrid loss of improved DDPM (MSE on epsilon + the variational bound term for v, mean stopped).
+encoding 50% of the time). Graph output: epsilon + learned-range variance channels (6 channels).
+The UNet itself predicts the velocity (v-prediction, DecoderConfig.parametrization) which the graph
+turns into epsilon with alphas_cumprod[t]: with plain epsilon prediction the x0 estimate at the
+first, nearly pure-noise steps of the cosine schedule is amplified noise, and an under-trained
+decoder bakes that noise into wrong global colours. Loss: the hybrid loss of improved DDPM (MSE on
+the prediction + the variational bound term for the variance channels, mean stopped).
 """
 from __future__ import annotations
 
@@ -49,11 +53,17 @@ def discretized_gaussian_log_likelihood(x, means, log_scales):
                        torch.where(x > 0.999, log_one_minus_cdf_min, torch.log(cdf_delta.clamp(min=1e-12))))
 
 
-def hybrid_loss(sched: Schedule, out, x0, xt, t, noise):
-    eps, v = out[:, :3], out[:, 3:]
-    mse = ((eps - noise) ** 2).mean(dim=(1, 2, 3))
-    # variational bound term for v (mean from a stopped-gradient epsilon)
+def hybrid_loss(sched: Schedule, raw, x0, xt, t, noise, parametrization="v"):
     ac = sched.alphas_cumprod[t].view(-1, 1, 1, 1)
+    v = raw[:, 3:]
+    if parametrization == "v":
+        vel = ac.sqrt() * noise - (1 - ac).sqrt() * x0
+        mse = ((raw[:, :3] - vel) ** 2).mean(dim=(1, 2, 3))
+        eps = (1 - ac).sqrt() * xt + ac.sqrt() * raw[:, :3]
+    else:
+        eps = raw[:, :3]
+        mse = ((eps - noise) ** 2).mean(dim=(1, 2, 3))
+    # variational bound term for the variance channels (mean from a stopped-gradient epsilon)
     x0_pred = ((xt - (1 - ac).sqrt() * eps.detach()) / ac.sqrt()).clamp(-1, 1)
     true_mean, true_logvar = sched.posterior(x0, xt, t)
     model_mean, _ = sched.posterior(x0_pred, xt, t)
@@ -75,6 +85,8 @@ def main(argv=None):
     ap.add_argument("--run-dir", default=None)
     ap.add_argument("--ckpt", default=None)
     ap.add_argument("--clip", default=None)
+    ap.add_argument("--init-from", default=None,
+                    help="warm-start a new run from another run's state.pt (weights only)")
     args = ap.parse_args(argv)
     setup_threads()
     hp = dict(CONFIGS[args.config])
@@ -101,7 +113,13 @@ def main(argv=None):
             run.log(f"WARNING: CLIP changed since this run started ({st.get('clip_step')} -> {clip.step})")
         run.log(f"resumed at step {step}")
     else:
-        run.log(f"decoder: {count_params(net)} params, CLIP step {clip.step}, hp {hp}")
+        if args.init_from:
+            init = torch.load(args.init_from, map_location="cpu")
+            net.load_state_dict(init["model"])
+            ema.model.load_state_dict(init["model"])
+            run.log(f"warm start from {args.init_from} (step {init['step']})")
+        run.log(f"decoder: {count_params(net)} params, parametrization {cfg.parametrization}, "
+                f"CLIP step {clip.step}, hp {hp}")
 
     def save():
         run.save({"model": net.state_dict(), "opt": opt.state_dict(), "ema": ema.model.state_dict(),
@@ -126,8 +144,8 @@ def main(argv=None):
         t = torch.from_numpy(rng.integers(0, 1000, B))
         noise = torch.randn_like(x0)
         xt = sched.q_sample(x0, t, noise)
-        out = net(xt, t, ie, te, hid, mask)
-        loss, mse, vb = hybrid_loss(sched, out, x0, xt, t, noise)
+        out = net(xt, t, ie, te, hid, mask, raw=True)
+        loss, mse, vb = hybrid_loss(sched, out, x0, xt, t, noise, cfg.parametrization)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)

@@ -9,6 +9,9 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 import org.unclip.api.v1.DecoderEvent;
@@ -82,71 +85,40 @@ public class StageClients {
     /** GenerateEmbeddings, server streaming: progress events, then one result. */
     public PriorResult generateEmbeddings(PriorRequest request, ProgressListener listener) {
         Duration deadline = config.priorDeadline();
-        return withRetry(
-                PRIOR,
-                () ->
-                        inCancellableContext(
-                                () -> {
-                                    Iterator<PriorEvent> events =
-                                            prior
-                                                    .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-                                                    .generateEmbeddings(request);
-                                    PriorResult result = null;
-                                    while (events.hasNext()) {
-                                        PriorEvent event = events.next();
-                                        switch (event.getEventCase()) {
-                                            case PROGRESS:
-                                                report(listener, PRIOR, event.getProgress());
-                                                break;
-                                            case RESULT:
-                                                result = event.getResult();
-                                                break;
-                                            default:
-                                                break;
-                                        }
-                                    }
-                                    if (result == null) {
-                                        throw Status.INTERNAL
-                                                .withDescription("the stream ended without a result")
-                                                .asRuntimeException();
-                                    }
-                                    return result;
-                                }));
+        return withRetry(PRIOR, () -> inCancellableContext(() -> lastResult(
+                prior.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).generateEmbeddings(request),
+                PriorEvent::hasProgress, PriorEvent::getProgress, PriorEvent::hasResult, PriorEvent::getResult,
+                progress -> report(listener, PRIOR, progress))));
     }
 
     /** GenerateImages, server streaming: progress events, then one result. */
     public DecoderResult generateImages(DecoderRequest request, ProgressListener listener) {
         Duration deadline = config.decoderDeadline();
-        return withRetry(
-                DECODER,
-                () ->
-                        inCancellableContext(
-                                () -> {
-                                    Iterator<DecoderEvent> events =
-                                            decoder
-                                                    .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-                                                    .generateImages(request);
-                                    DecoderResult result = null;
-                                    while (events.hasNext()) {
-                                        DecoderEvent event = events.next();
-                                        switch (event.getEventCase()) {
-                                            case PROGRESS:
-                                                report(listener, DECODER, event.getProgress());
-                                                break;
-                                            case RESULT:
-                                                result = event.getResult();
-                                                break;
-                                            default:
-                                                break;
-                                        }
-                                    }
-                                    if (result == null) {
-                                        throw Status.INTERNAL
-                                                .withDescription("the stream ended without a result")
-                                                .asRuntimeException();
-                                    }
-                                    return result;
-                                }));
+        return withRetry(DECODER, () -> inCancellableContext(() -> lastResult(
+                decoder.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).generateImages(request),
+                DecoderEvent::hasProgress, DecoderEvent::getProgress, DecoderEvent::hasResult, DecoderEvent::getResult,
+                progress -> report(listener, DECODER, progress))));
+    }
+
+    /**
+     * Drains a stage's event stream: every progress event goes to {@code onProgress}, the result
+     * is returned; a stream that ends without one is an INTERNAL error.
+     */
+    private static <E, R> R lastResult(Iterator<E> events, Predicate<E> isProgress, Function<E, Progress> progress,
+            Predicate<E> isResult, Function<E, R> result, Consumer<Progress> onProgress) {
+        R last = null;
+        while (events.hasNext()) {
+            E event = events.next();
+            if (isProgress.test(event)) {
+                onProgress.accept(progress.apply(event));
+            } else if (isResult.test(event)) {
+                last = result.apply(event);
+            }
+        }
+        if (last == null) {
+            throw Status.INTERNAL.withDescription("the stream ended without a result").asRuntimeException();
+        }
+        return last;
     }
 
     private static void report(ProgressListener listener, String defaultStage, Progress progress) {
