@@ -80,7 +80,8 @@ def main(argv=None):
             img = generate(args.url, prompt, IMAGE_SEED + i, extra, args.timeout)
             images.append(img)
             v = judge(img, prompt)
-            verdicts.append({"prompt": prompt, "ok": v["ok"], "checks": v["checks"]})
+            verdicts.append({"prompt": prompt, "ok": bool(v["ok"]),
+                             "checks": {k: bool(c) for k, c in v["checks"].items()}})
             print(f"{group} {i + 1}/{len(prompts)} {'ok ' if v['ok'] else 'BAD'} {prompt}", file=sys.stderr)
         results[group] = {"summary": summarise(verdicts), "verdicts": verdicts}
     elapsed = time.time() - t0
