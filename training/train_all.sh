@@ -1,13 +1,16 @@
 #!/bin/sh
 # Retrain the whole Shapes-world family, resuming every stage where it stopped, then export
-# models/shapes-tiny. Stages: CLIP first; the two upsamplers are independent of CLIP and run next to
-# it (at most two training processes at once); prior and decoder need the final CLIP.
+# models/shapes-tiny. Order: CLIP first (the two upsamplers, independent of CLIP, train next to it);
+# then the decoder (the long one) next to the prior and more upsampler training. At most two
+# training processes run at once, each on one thread, under nice 10.
 #
-#   sh training/train_all.sh            # full budget (several CPU-hours)
-#   MINUTES_SCALE=0.1 sh training/train_all.sh   # shorter budgets
+#   sh training/train_all.sh                      # the full budget (a few CPU-hours)
+#   MINUTES_SCALE=0.25 sh training/train_all.sh   # shorter budgets
 #
-# Each stage keeps its full state in training/runs/<stage>/ and its EMA weights in
-# training/checkpoints/<stage>.pt; stopping (SIGTERM) at any point and re-running continues.
+# Every stage keeps its full state (optimizer included) in training/runs/<stage>/ and its EMA
+# weights in training/checkpoints/<stage>.pt. SIGTERM saves; re-running continues (the budgets below
+# are per invocation). On a fresh clone without runs/, each stage continues from the committed
+# checkpoint. CLIP, once marked final, is frozen (the prior and decoder depend on it).
 set -e
 cd "$(dirname "$0")"
 PY=${PY:-/usr/bin/python3}
@@ -15,28 +18,24 @@ S=${MINUTES_SCALE:-1}
 m() { "$PY" -c "print(max(1.0, $1 * $S))"; }
 run() { nice -n 10 "$PY" "$@"; }
 
-# 1) CLIP (fixed step budget, stops by itself) next to the upsamplers. Once its weights are marked
-#    final (checkpoints/clip.pt "final": true) CLIP is frozen: the prior and decoder depend on it.
-if "$PY" -c "import sys, torch; sys.exit(0 if torch.load('checkpoints/clip.pt')['final'] else 1)" 2>/dev/null; then
-  echo "CLIP is final, not retraining it"
-  CLIP=
-else
-  run train_clip.py &
-  CLIP=$!
-fi
-run train_upsampler.py --stage sr_64 --max-minutes "$(m 40)"
-run train_upsampler.py --stage sr_256 --max-minutes "$(m 50)"
-[ -n "$CLIP" ] && wait $CLIP
+# 1) CLIP next to the upsamplers (train_clip.py returns at once when CLIP is final)
+run train_clip.py &
+CLIP=$!
+run train_upsampler.py --stage sr_64 --max-minutes "$(m 20)"
+run train_upsampler.py --stage sr_256 --max-minutes "$(m 30)"
+wait $CLIP
 run eval_clip.py --n 500
 
-# 2) prior and decoder, in parallel (the decoder is the long one)
-run train_prior.py --max-minutes "$(m 60)" &
-PRIOR=$!
-run train_decoder.py --max-minutes "$(m 300)"
-wait $PRIOR
+# 2) the decoder, next to the prior and more upsampler training
+run train_decoder.py --max-minutes "$(m 300)" &
+DEC=$!
+run train_prior.py --max-minutes "$(m 40)"
+run train_upsampler.py --stage sr_64 --max-minutes "$(m 30)"
+run train_upsampler.py --stage sr_256 --max-minutes "$(m 60)"
+wait $DEC
 
-# 3) export and check
+# 3) export, check with ONNX Runtime (Java), judge generations
 cd ..
-"$PY" training/export.py --family-dir models/shapes-tiny
+"$PY" training/export.py --family-dir models/shapes-tiny --prior-guidance 2.0
 "$PY" training/ort_check.py --family-dir models/shapes-tiny
-"$PY" training/eval_cascade.py --n 48 --two 16 --size 64
+"$PY" training/eval_cascade.py --n 48 --two 16 --size 64 --prior-guidance 2.0

@@ -98,3 +98,23 @@ def setup_threads():
 def write_json(path, obj):
     with open(path, "w") as f:
         json.dump(obj, f, indent=1)
+
+
+def warm_start(run: "Run", ckpt_path, net, ema, config: dict):
+    """No run state here but a weights-only checkpoint exists (e.g. a fresh clone): continue from it.
+
+    Model and EMA both start from the checkpoint's EMA weights with a fresh optimizer. Returns the
+    checkpoint dict (for step / stats) or None when there is nothing compatible to start from.
+    """
+    p = Path(ckpt_path)
+    if not p.exists():
+        return None
+    ck = torch.load(p, map_location="cpu")
+    norm = lambda d: {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
+    if norm(ck.get("config", {})) != norm(config):
+        run.log(f"checkpoint {p} has another config, starting fresh")
+        return None
+    net.load_state_dict(ck["state_dict"])
+    ema.model.load_state_dict(ck["state_dict"])
+    run.log(f"warm start from weights-only checkpoint {p} (step {ck.get('step')})")
+    return ck

@@ -31,6 +31,8 @@ def _cfg(cls, d):
     d = dict(d)
     if cls in (DecoderConfig, SRConfig):
         d.setdefault("parametrization", "epsilon")  # checkpoints from before the field existed
+    if cls is DecoderConfig:
+        d.setdefault("attn_pos_emb", False)
     for k, v in list(d.items()):
         if isinstance(v, list):
             d[k] = tuple(v)

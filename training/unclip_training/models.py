@@ -201,6 +201,9 @@ class DecoderConfig:
     # the graph converts it to epsilon, so the exported contract (epsilon + variance) is unchanged
     # while the x0 estimate stays well-conditioned at high noise levels. "epsilon": plain epsilon.
     parametrization: str = "v"
+    # learned per-position embedding added to the attention inputs (zero-initialised), so queries
+    # know where they are and can place objects from the CLIP context tokens
+    attn_pos_emb: bool = True
 
 
 class TextProj(nn.Module):
@@ -255,10 +258,11 @@ class ResBlock(nn.Module):
 class ContextAttention(nn.Module):
     """Self-attention over spatial tokens with projected context K/V prepended (GLIDE style)."""
 
-    def __init__(self, c, context_dim, head_dim):
+    def __init__(self, c, context_dim, head_dim, hw=None):
         super().__init__()
         self.heads = max(1, c // head_dim)
         self.norm = gn(c)
+        self.pos = nn.Parameter(torch.zeros(1, c, hw)) if hw else None
         self.qkv = nn.Conv1d(c, 3 * c, 1)
         self.encoder_kv = nn.Conv1d(context_dim, 2 * c, 1)
         self.proj = nn.Conv1d(c, c, 1)
@@ -269,7 +273,10 @@ class ContextAttention(nn.Module):
         B, C, H, W = x.shape
         h = self.heads
         d = C // h
-        qkv = self.qkv(self.norm(x).reshape(B, C, H * W))
+        hn = self.norm(x).reshape(B, C, H * W)
+        if self.pos is not None:
+            hn = hn + self.pos
+        qkv = self.qkv(hn)
         q, k, v = qkv.reshape(B, 3, h, d, H * W).unbind(1)
         ekv = self.encoder_kv(ctx.transpose(1, 2))  # [B, 2C, S]
         ek, ev = ekv.reshape(B, 2, h, d, -1).unbind(1)
@@ -296,21 +303,21 @@ class DecoderUNet(nn.Module):
         skips = []
         for i, c in enumerate(ch):
             self.down.append(ResBlock(cin, c, E))
-            self.down_attn.append(ContextAttention(c, cfg.context_dim, cfg.head_dim)
+            self.down_attn.append(ContextAttention(c, cfg.context_dim, cfg.head_dim, self._hw(i))
                                   if i in cfg.attn_levels else nn.Identity())
             skips.append(c)
             cin = c
             self.downsample.append(nn.Conv2d(c, c, 3, stride=2, padding=1) if i < len(ch) - 1
                                    else nn.Identity())
         self.mid1 = ResBlock(cin, cin, E)
-        self.mid_attn = ContextAttention(cin, cfg.context_dim, cfg.head_dim)
+        self.mid_attn = ContextAttention(cin, cfg.context_dim, cfg.head_dim, self._hw(len(ch) - 1))
         self.mid2 = ResBlock(cin, cin, E)
         self.up = nn.ModuleList()
         self.up_attn = nn.ModuleList()
         for i in reversed(range(len(ch))):
             c = ch[i]
             self.up.append(ResBlock(cin + skips[i], c, E))
-            self.up_attn.append(ContextAttention(c, cfg.context_dim, cfg.head_dim)
+            self.up_attn.append(ContextAttention(c, cfg.context_dim, cfg.head_dim, self._hw(i))
                                 if i in cfg.attn_levels else nn.Identity())
             cin = c
         self.norm_out = gn(cin)
@@ -319,6 +326,9 @@ class DecoderUNet(nn.Module):
         nn.init.zeros_(self.conv_out.bias)
         from .schedule import Schedule
         self.register_buffer("alphas_cumprod", Schedule().alphas_cumprod.clone(), persistent=False)
+
+    def _hw(self, level):
+        return (self.cfg.resolution >> level) ** 2 if self.cfg.attn_pos_emb else None
 
     def forward(self, sample, timestep, encoder_hidden_states, class_labels, attention_mask):
         raw = self.forward_raw(sample, timestep, encoder_hidden_states, class_labels, attention_mask)

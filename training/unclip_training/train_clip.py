@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from . import world
-from .common import EMA, Run, save_weights, CKPT_DIR, rng_state, set_rng_state, setup_threads
+from .common import EMA, Run, save_weights, warm_start, CKPT_DIR, rng_state, set_rng_state, setup_threads
 from .models import Clip, ClipConfig, config_dict
 from .tokenizer import encode_batch
 
@@ -184,6 +184,13 @@ def main(argv=None):
         ema.model.load_state_dict(st["ema"])
         step = st["step"]; set_rng_state(rng, st["rng"])
         run.log(f"resumed at step {step}")
+    else:
+        ck = warm_start(run, ckpt, model, ema, config_dict(cfg))
+        if ck is not None:
+            step = ck.get("step", 0)
+            if ck.get("final"):
+                run.log("CLIP weights are final (frozen): nothing to do")
+                return
 
     def save():
         run.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from . import world
-from .common import EMA, Run, save_weights, CKPT_DIR, rng_state, set_rng_state, setup_threads
+from .common import EMA, Run, save_weights, warm_start, CKPT_DIR, rng_state, set_rng_state, setup_threads
 from .cond import load_clip, Conditioner
 from .models import Decoder, DecoderConfig, config_dict, count_params
 from .schedule import Schedule
@@ -113,10 +113,16 @@ def main(argv=None):
             run.log(f"WARNING: CLIP changed since this run started ({st.get('clip_step')} -> {clip.step})")
         run.log(f"resumed at step {step}")
     else:
+        ck = None if args.init_from else warm_start(run, ckpt, net, ema, config_dict(cfg))
+        step = ck.get("step", 0) if ck else 0
+        if ck and ck.get("clip_step") != clip.step:
+            run.log(f"WARNING: checkpoint was trained with CLIP step {ck.get('clip_step')}, CLIP is {clip.step}")
         if args.init_from:
             init = torch.load(args.init_from, map_location="cpu")
-            net.load_state_dict(init["model"])
-            ema.model.load_state_dict(init["model"])
+            missing, unexpected = net.load_state_dict(init["model"], strict=False)
+            if unexpected or any(not k.endswith(".pos") for k in missing):
+                raise RuntimeError(f"incompatible warm start: missing {missing}, unexpected {unexpected}")
+            ema.model.load_state_dict(net.state_dict())
             run.log(f"warm start from {args.init_from} (step {init['step']})")
         run.log(f"decoder: {count_params(net)} params, parametrization {cfg.parametrization}, "
                 f"CLIP step {clip.step}, hp {hp}")

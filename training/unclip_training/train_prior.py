@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from . import world
-from .common import EMA, Run, save_weights, CKPT_DIR, rng_state, set_rng_state, setup_threads
+from .common import EMA, Run, save_weights, warm_start, CKPT_DIR, rng_state, set_rng_state, setup_threads
 from .cond import load_clip, Conditioner
 from .export import embedding_stats
 from .models import Prior, PriorConfig, config_dict, count_params
@@ -60,7 +60,15 @@ def main(argv=None):
             run.log(f"WARNING: CLIP changed since this run started ({st.get('clip_step')} -> {clip.step})")
         run.log(f"resumed at step {step}")
     else:
-        mean, std = embedding_stats(clip, n=256 if tiny else 8192)
+        ck = warm_start(run, ckpt, net, ema, config_dict(cfg))
+        if ck is not None and ck.get("clip_step") == clip.step:
+            step = ck.get("step", 0)
+            mean, std = np.asarray(ck["clip_mean"], np.float32), np.asarray(ck["clip_std"], np.float32)
+        else:
+            if ck is not None:
+                run.log("checkpoint was trained with another CLIP: starting fresh")
+                net.load_state_dict(Prior(cfg).state_dict()); ema = EMA(net, hp["ema"])
+            mean, std = embedding_stats(clip, n=256 if tiny else 8192)
         run.log(f"prior: {count_params(net)} params, CLIP step {clip.step}, hp {hp}")
     mean_t, std_t = torch.from_numpy(mean), torch.from_numpy(std)
 

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from . import world
-from .common import EMA, Run, save_weights, CKPT_DIR, rng_state, set_rng_state, setup_threads
+from .common import EMA, Run, save_weights, warm_start, CKPT_DIR, rng_state, set_rng_state, setup_threads
 from .models import SRUNet, sr_config, config_dict, count_params
 from .schedule import Schedule
 
@@ -114,6 +114,8 @@ def main(argv=None):
         ema.model.load_state_dict(st["ema"]); step = st["step"]; set_rng_state(rng, st["rng"])
         run.log(f"resumed at step {step}")
     else:
+        ck = warm_start(run, ckpt, net, ema, config_dict(cfg))
+        step = ck.get("step", 0) if ck else 0
         run.log(f"{args.stage}: {count_params(net)} params, crop {crop}, hp {hp}")
 
     def save():

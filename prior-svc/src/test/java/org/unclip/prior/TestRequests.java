@@ -14,7 +14,7 @@ final class TestRequests {
 
     static Path familyDir() {
         Path root = Path.of(System.getProperty("unclip.root", "..")).toAbsolutePath().normalize();
-        return root.resolve(System.getProperty("unclip.test.family", "models/shapes-untrained"));
+        return root.resolve(System.getProperty("unclip.test.family", "models/shapes-tiny"));
     }
 
     static ModelFamily family() {

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.unclip.core.family.ModelFamily;
@@ -63,8 +62,7 @@ import org.unclip.core.tensor.Tensor;
  *
  * <p>The repository root comes from the {@code unclip.root} system property (set by surefire); the
  * family from {@code unclip.test.family} (default {@code models/shapes-tiny}, relative to the root).
- * While the default family has not been exported yet (and no family is named), the test checks
- * {@code models/shapes-untrained} instead. A family folder without parity.json, or whose parity.json
+ * A family folder without parity.json, or whose parity.json
  * was computed for other graphs, fails.
  */
 class FamilyParityTest {
@@ -78,7 +76,6 @@ class FamilyParityTest {
     static final double MAX_LEVEL_FRACTION = 0.02;
 
     private static final String DEFAULT_FAMILY = "models/shapes-tiny";
-    private static final String FALLBACK_FAMILY = "models/shapes-untrained";
 
     private static Path dir;
     private static Map<String, Object> parity;
@@ -105,17 +102,8 @@ class FamilyParityTest {
 
     @BeforeAll
     static void load() throws IOException {
-        String name = System.getProperty("unclip.test.family");
-        boolean explicit = name != null && !name.isBlank();
-        dir = root().resolve(explicit ? name : DEFAULT_FAMILY).toAbsolutePath().normalize();
-        if (!explicit && !Files.exists(dir.resolve("family.json"))) {
-            Path fallback = root().resolve(FALLBACK_FAMILY).toAbsolutePath().normalize();
-            Assumptions.assumeTrue(Files.exists(fallback.resolve("family.json")),
-                    "neither " + dir + " nor " + fallback + " is exported");
-            System.out.println("FamilyParityTest: " + DEFAULT_FAMILY + " is not exported yet, checking "
-                    + FALLBACK_FAMILY + " (choose with -Dunclip.test.family=models/<family>)");
-            dir = fallback;
-        }
+        String name = System.getProperty("unclip.test.family", DEFAULT_FAMILY);
+        dir = root().resolve(name).toAbsolutePath().normalize();
         assertThat(dir.resolve("family.json")).as("family folder %s", dir).exists();
         Path file = dir.resolve("parity.json");
         if (!Files.exists(file)) {
