@@ -123,6 +123,24 @@ class MeshEndToEndIT {
                 .isEqualTo(second.get("data").get(0).get("b64_json").asText());
     }
 
+    @Test
+    void anImageIsTheSameWhateverElseIsInTheBatch() throws Exception {
+        String prompt = "a large purple square at the top on a yellow background";
+        JsonNode four = JSON.readTree(post("""
+                {"prompt": "%s", "n": 4, "seed": 99, "response_format": "b64_json"}
+                """.formatted(prompt)).body());
+        JsonNode one = JSON.readTree(post("""
+                {"prompt": "%s", "n": 1, "seed": 99, "response_format": "b64_json"}
+                """.formatted(prompt)).body());
+
+        assertThat(four.get("data")).hasSize(4);
+        assertThat(four.get("data").get(0).get("seed").asLong()).isEqualTo(99L);
+        assertThat(four.get("data").get(0).get("b64_json").asText())
+                .isEqualTo(one.get("data").get(0).get("b64_json").asText());
+        assertThat(four.get("data").get(1).get("b64_json").asText())
+                .isNotEqualTo(four.get("data").get(0).get("b64_json").asText());
+    }
+
     private HttpResponse<String> post(String body) throws IOException, InterruptedException {
         HttpRequest request =
                 HttpRequest.newBuilder(mesh.uri("/v1/images/generations"))
