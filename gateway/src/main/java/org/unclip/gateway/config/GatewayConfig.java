@@ -177,5 +177,12 @@ public interface GatewayConfig {
 
         /** Base for image URLs (e.g. {@code https://images.example.com}); default: the request's. */
         Optional<String> publicBaseUrl();
+
+        /**
+         * API keys a client must send as {@code Authorization: Bearer <key>} on every {@code /v1}
+         * call; none configured (the default) leaves the API open. Image result URLs stay
+         * reachable without a key: like OpenAI's, they are unguessable and expire.
+         */
+        Optional<List<String>> keys();
     }
 }
