@@ -5,6 +5,7 @@ import java.util.List;
 import org.unclip.api.v1.DecoderRequest;
 import org.unclip.core.family.DecoderSpec;
 import org.unclip.core.family.ModelFamily;
+import org.unclip.core.family.Preset;
 import org.unclip.core.family.StepRange;
 import org.unclip.core.family.UpsamplerSpec;
 import org.unclip.core.pipeline.DecoderPipeline;
@@ -34,7 +35,8 @@ final class DecoderRequests {
             throw new InvalidRequestException("size must be 0 (the largest) or one of " + family.outputSizes()
                     + ", got " + request.getSize());
         }
-        int decoderSteps = steps(request.getDecoderSteps(), decoder.steps(), family, "decoder_steps");
+        Preset preset = preset(request.getPreset(), family);
+        int decoderSteps = steps(request.getDecoderSteps(), decoder.steps(), preset, "decoder_steps");
         float g = request.getGuidanceScale();
         double guidance = g == 0f ? decoder.guidance().defaultScale() : g;
         if (!Float.isFinite(g) || !decoder.guidance().contains(guidance)) {
@@ -44,7 +46,7 @@ final class DecoderRequests {
         List<Integer> upsamplerSteps = new ArrayList<>();
         List<UpsamplerSpec> running = family.upsamplers().subList(0, family.upsamplersFor(size));
         for (UpsamplerSpec u : running) {
-            upsamplerSteps.add(steps(request.getUpsamplerSteps(), u.steps(), family, "upsampler_steps (" + u.name() + ")"));
+            upsamplerSteps.add(steps(request.getUpsamplerSteps(), u.steps(), preset, "upsampler_steps (" + u.name() + ")"));
         }
 
         int d = family.embeddingDim();
@@ -69,10 +71,18 @@ final class DecoderRequests {
         return new DecoderJob(pipelineRequest, size, request.getPreviews());
     }
 
-    private static int steps(int requested, StepRange range, ModelFamily family, String field) {
-        int steps = requested == 0 ? range.forPreset(family.defaultPreset()) : requested;
+    private static Preset preset(String name, ModelFamily family) {
+        try {
+            return Preset.requested(name, family.defaultPreset());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("preset: " + e.getMessage());
+        }
+    }
+
+    private static int steps(int requested, StepRange range, Preset preset, String field) {
+        int steps = requested == 0 ? range.forPreset(preset) : requested;
         if (!range.contains(steps)) {
-            throw new InvalidRequestException(field + " must be 0 (default " + range.forPreset(family.defaultPreset())
+            throw new InvalidRequestException(field + " must be 0 (default " + range.forPreset(preset)
                     + ") or in [" + range.min() + ", " + range.max() + "], got " + requested);
         }
         return steps;

@@ -35,6 +35,19 @@ class DecoderRequestsTest {
     }
 
     @Test
+    void aNamedPresetPicksTheStepCountsOfEveryStage() {
+        DecoderJob quality = DecoderRequests.toJob(TestRequests.valid(FAMILY, 1)
+                .setDecoderSteps(0).setUpsamplerSteps(0).setPreset("quality").build(), FAMILY);
+
+        assertThat(quality.request().decoderSteps()).isEqualTo(FAMILY.decoder().steps().quality());
+        for (int i = 0; i < quality.request().upsamplerSteps().size(); i++) {
+            assertThat(quality.request().upsamplerSteps().get(i))
+                    .isEqualTo(FAMILY.upsamplers().get(i).steps().quality());
+        }
+        assertThat(rejection(TestRequests.valid(FAMILY, 1).setPreset("best"))).contains("preset").contains("best");
+    }
+
+    @Test
     void smallerSizesRunFewerUpsamplers() {
         int smallest = FAMILY.outputSizes().get(0);
         DecoderJob job = DecoderRequests.toJob(TestRequests.valid(FAMILY, 1).setSize(smallest).build(), FAMILY);

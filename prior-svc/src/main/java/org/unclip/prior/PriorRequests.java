@@ -3,6 +3,7 @@ package org.unclip.prior;
 import java.util.List;
 import org.unclip.api.v1.PriorRequest;
 import org.unclip.core.family.ModelFamily;
+import org.unclip.core.family.Preset;
 import org.unclip.core.family.PriorSpec;
 import org.unclip.core.pipeline.PriorPipeline;
 import org.unclip.core.pipeline.TextConditioning;
@@ -24,9 +25,15 @@ final class PriorRequests {
         if (seeds.isEmpty() || seeds.size() > MAX_SEEDS) {
             throw new InvalidRequestException("seeds must hold 1 to " + MAX_SEEDS + " seeds, got " + seeds.size());
         }
-        int steps = request.getSteps() == 0 ? prior.steps().forPreset(family.defaultPreset()) : request.getSteps();
+        Preset preset;
+        try {
+            preset = Preset.requested(request.getPreset(), family.defaultPreset());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("preset: " + e.getMessage());
+        }
+        int steps = request.getSteps() == 0 ? prior.steps().forPreset(preset) : request.getSteps();
         if (!prior.steps().contains(steps)) {
-            throw new InvalidRequestException("steps must be 0 (default " + prior.steps().forPreset(family.defaultPreset())
+            throw new InvalidRequestException("steps must be 0 (default " + prior.steps().forPreset(preset)
                     + ") or in [" + prior.steps().min() + ", " + prior.steps().max() + "], got " + request.getSteps());
         }
         float g = request.getGuidanceScale();

@@ -34,6 +34,22 @@ class PriorRequestsTest {
     }
 
     @Test
+    void aNamedPresetPicksItsStepCount() {
+        PriorPipeline.Request quality = PriorRequests.toPipeline(
+                TestRequests.valid(FAMILY, 1).setSteps(0).setPreset("quality").build(), FAMILY);
+        PriorPipeline.Request fast = PriorRequests.toPipeline(
+                TestRequests.valid(FAMILY, 1).setSteps(0).setPreset("fast").build(), FAMILY);
+        PriorPipeline.Request explicit = PriorRequests.toPipeline(
+                TestRequests.valid(FAMILY, 1).setPreset("quality").setSteps(7).build(), FAMILY);
+
+        assertThat(quality.steps()).isEqualTo(FAMILY.prior().steps().quality());
+        assertThat(fast.steps()).isEqualTo(FAMILY.prior().steps().fast());
+        assertThat(explicit.steps()).isEqualTo(7);
+        assertThat(rejection(TestRequests.valid(FAMILY, 1).setPreset("turbo")))
+                .contains("preset").contains("turbo").contains("[fast, quality]");
+    }
+
+    @Test
     void acceptsOneTextPerSeed() {
         PriorPipeline.Request r = PriorRequests.toPipeline(TestRequests.valid(FAMILY, 1, 2, 3)
                 .setText(TestRequests.encoding(FAMILY, 3, 4, 7)).build(), FAMILY);

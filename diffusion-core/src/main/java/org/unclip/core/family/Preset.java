@@ -17,6 +17,15 @@ public enum Preset {
         return configName;
     }
 
+    /**
+     * The preset a request names, or {@code fallback} when it names none (null or blank).
+     *
+     * @throws IllegalArgumentException for any other name
+     */
+    public static Preset requested(String name, Preset fallback) {
+        return name == null || name.isBlank() ? fallback : fromConfig(name);
+    }
+
     public static Preset fromConfig(String name) {
         for (Preset p : values()) {
             if (p.configName.equals(name)) {

@@ -29,7 +29,8 @@ public record GenerationRequest(
         int decoderSteps,
         int upsamplerSteps,
         float priorGuidanceScale,
-        float decoderGuidanceScale) {
+        float decoderGuidanceScale,
+        String preset) {
 
     public GenerationRequest {
         Objects.requireNonNull(prompt, "prompt");

@@ -35,6 +35,9 @@ import org.unclip.gateway.errors.ApiException;
 public final class GenerationRequestParser {
 
     /** OpenAI string fields of the images API that are accepted and ignored (type-checked only). */
+    /** Step presets every family defines (family.json {@code steps.fast} / {@code steps.quality}). */
+    static final List<String> PRESETS = List.of("fast", "quality");
+
     private static final List<String> IGNORED_STRING_FIELDS = List.of("quality", "style");
 
     private static final Set<String> KNOWN_FIELDS =
@@ -53,7 +56,8 @@ public final class GenerationRequestParser {
                     "decoder_steps",
                     "upsampler_steps",
                     "prior_guidance_scale",
-                    "decoder_guidance_scale");
+                    "decoder_guidance_scale",
+                    "preset");
 
     private static final ObjectMapper JSON =
             new ObjectMapper()
@@ -166,6 +170,7 @@ public final class GenerationRequestParser {
         int upsamplerSteps = steps(body, "upsampler_steps");
         float priorGuidance = guidance(body, "prior_guidance_scale");
         float decoderGuidance = guidance(body, "decoder_guidance_scale");
+        String preset = preset(body.get("preset"));
         return new GenerationRequest(
                 prompt,
                 n,
@@ -178,7 +183,23 @@ public final class GenerationRequestParser {
                 decoderSteps,
                 upsamplerSteps,
                 priorGuidance,
-                decoderGuidance);
+                decoderGuidance,
+                preset);
+    }
+
+    /** The step preset a request names ({@code fast} or {@code quality}); null for the family's default. */
+    private static String preset(JsonNode node) {
+        if (absent(node)) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw wrongType("preset", "a string", node);
+        }
+        if (!PRESETS.contains(node.textValue())) {
+            throw invalid("Invalid 'preset': '" + node.textValue() + "' is not supported. Supported values are: "
+                    + quoted(PRESETS) + ".", "preset", "invalid_value");
+        }
+        return node.textValue();
     }
 
     private String prompt(JsonNode node) {

@@ -104,7 +104,9 @@ public class JobSubmitter {
                         request.upsamplerSteps(),
                         request.priorGuidanceScale(),
                         request.decoderGuidanceScale(),
-                        previews);
+                        previews,
+                        JobSpec.GENERATION,
+                        request.preset());
         return enqueue(spec, request.responseFormat(), request.size().label(), null, waitUntil, idempotency, idempotencyKey);
     }
 
@@ -134,7 +136,8 @@ public class JobSubmitter {
                         0f,
                         request.decoderGuidanceScale(),
                         false,
-                        JobSpec.VARIATION);
+                        JobSpec.VARIATION,
+                        null);
         return enqueue(spec, request.responseFormat(), request.size().label(), request.png(), waitUntil, idempotency, idempotencyKey);
     }
 

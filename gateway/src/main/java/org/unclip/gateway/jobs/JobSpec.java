@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param previews ask the decoder for x0 previews (sent as throttled {@code preview} events)
  * @param kind {@link #GENERATION} (also when absent, for specs stored before kinds existed) or
  *     {@link #VARIATION} (the input image lives under {@link JobKeys#input}; no prompt, no prior)
+ * @param preset the step preset the request named ({@code fast} or {@code quality}); null for the
+ *     family's default
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record JobSpec(
@@ -28,7 +30,8 @@ public record JobSpec(
         float priorGuidanceScale,
         float decoderGuidanceScale,
         boolean previews,
-        String kind) {
+        String kind,
+        String preset) {
 
     /** A text-to-image job. */
     public static final String GENERATION = "generation";
@@ -47,7 +50,7 @@ public record JobSpec(
             float priorGuidanceScale,
             float decoderGuidanceScale,
             boolean previews) {
-        this(requestId, prompt, size, seeds, priorSteps, decoderSteps, upsamplerSteps, priorGuidanceScale, decoderGuidanceScale, previews, GENERATION);
+        this(requestId, prompt, size, seeds, priorSteps, decoderSteps, upsamplerSteps, priorGuidanceScale, decoderGuidanceScale, previews, GENERATION, null);
     }
 
     /** A spec without decoder previews. */

@@ -50,6 +50,7 @@ public class GenerationPipeline {
                                 .addAllSeeds(spec.seeds())
                                 .setSteps(spec.priorSteps())
                                 .setGuidanceScale(spec.priorGuidanceScale())
+                                .setPreset(spec.preset() == null ? "" : spec.preset())
                                 .setRequestId(spec.requestId())
                                 .build(),
                         listener);
@@ -64,6 +65,7 @@ public class GenerationPipeline {
                                 .addAllSeeds(spec.seeds())
                                 .setDecoderSteps(spec.decoderSteps())
                                 .setGuidanceScale(spec.decoderGuidanceScale())
+                                .setPreset(spec.preset() == null ? "" : spec.preset())
                                 .setUpsamplerSteps(spec.upsamplerSteps())
                                 .setSize(spec.size())
                                 .setPreviews(spec.previews())
@@ -99,6 +101,7 @@ public class GenerationPipeline {
                                 .addAllSeeds(spec.seeds())
                                 .setDecoderSteps(spec.decoderSteps())
                                 .setGuidanceScale(spec.decoderGuidanceScale())
+                                .setPreset(spec.preset() == null ? "" : spec.preset())
                                 .setUpsamplerSteps(spec.upsamplerSteps())
                                 .setSize(spec.size())
                                 .setPreviews(spec.previews())

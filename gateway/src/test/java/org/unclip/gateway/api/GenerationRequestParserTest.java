@@ -42,7 +42,8 @@ class GenerationRequestParserTest {
                         "{\"prompt\":\"a blue square\",\"n\":4,\"size\":\"64x64\",\"response_format\":\"url\","
                                 + "\"model\":\"dall-e-2\",\"user\":\"u1\",\"quality\":\"standard\",\"stream\":false,"
                                 + "\"seed\":-9223372036854775808,\"prior_steps\":25,\"decoder_steps\":50,"
-                                + "\"upsampler_steps\":7,\"prior_guidance_scale\":4,\"decoder_guidance_scale\":2.5}");
+                                + "\"upsampler_steps\":7,\"prior_guidance_scale\":4,\"decoder_guidance_scale\":2.5,"
+                                + "\"preset\":\"quality\"}");
 
         assertThat(request.n()).isEqualTo(4);
         assertThat(request.size().pixels()).isEqualTo(64);
@@ -55,6 +56,7 @@ class GenerationRequestParserTest {
         assertThat(request.upsamplerSteps()).isEqualTo(7);
         assertThat(request.priorGuidanceScale()).isEqualTo(4f);
         assertThat(request.decoderGuidanceScale()).isEqualTo(2.5f);
+        assertThat(request.preset()).isEqualTo("quality");
     }
 
     @Test
@@ -101,6 +103,8 @@ class GenerationRequestParserTest {
                 Arguments.of("{\"prompt\":\"x\",\"upsampler_steps\":true}", "upsampler_steps", "expected an integer, but got a boolean"),
                 Arguments.of("{\"prompt\":\"x\",\"prior_guidance_scale\":-0.5}", "prior_guidance_scale", "expected a number >= 0"),
                 Arguments.of("{\"prompt\":\"x\",\"decoder_guidance_scale\":\"high\"}", "decoder_guidance_scale", "expected a number, but got a string"),
+                Arguments.of("{\"prompt\":\"x\",\"preset\":\"turbo\"}", "preset", "Invalid 'preset': 'turbo' is not supported"),
+                Arguments.of("{\"prompt\":\"x\",\"preset\":2}", "preset", "expected a string"),
                 Arguments.of("{\"prompt\":\"x\",\"seeds\":[1]}", "seeds", "Unrecognized request argument supplied: seeds"),
                 Arguments.of("[{\"prompt\":\"x\"}]", null, "must be a JSON object, but got an array instead"),
                 Arguments.of("\"a red circle\"", null, "must be a JSON object, but got a string instead"),

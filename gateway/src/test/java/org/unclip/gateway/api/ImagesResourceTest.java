@@ -177,7 +177,7 @@ class ImagesResourceTest {
                                         HttpRequest.BodyPublishers.ofString(
                                                 "{\"prompt\":\"a white circle\",\"size\":\"64x64\",\"seed\":7,\"prior_steps\":5,"
                                                         + "\"decoder_steps\":6,\"upsampler_steps\":2,\"prior_guidance_scale\":4.5,"
-                                                        + "\"decoder_guidance_scale\":2}"))
+                                                        + "\"decoder_guidance_scale\":2,\"preset\":\"quality\"}"))
                                 .build());
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
@@ -190,6 +190,8 @@ class ImagesResourceTest {
         assertThat(stages.lastDecoderRequest.getGuidanceScale()).isEqualTo(2f);
         assertThat(stages.lastDecoderRequest.getRequestId()).isEqualTo("client-chosen-id-1");
         assertThat(stages.lastDecoderRequest.getSeedsList()).containsExactly(7L);
+        assertThat(stages.lastPriorRequest.getPreset()).isEqualTo("quality");
+        assertThat(stages.lastDecoderRequest.getPreset()).isEqualTo("quality");
     }
 
     @Test
