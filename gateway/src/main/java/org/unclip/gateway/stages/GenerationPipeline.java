@@ -58,18 +58,8 @@ public class GenerationPipeline {
         listener.onProgress(StageClients.DECODER, 0, 0);
         DecoderResult images =
                 stages.generateImages(
-                        DecoderRequest.newBuilder()
-                                .setImageEmbeds(embeddings.getImageEmbeds())
+                        decoderRequest(spec, embeddings.getImageEmbeds(), text.getUnconditional())
                                 .setText(text.getConditional())
-                                .setUnconditional(text.getUnconditional())
-                                .addAllSeeds(spec.seeds())
-                                .setDecoderSteps(spec.decoderSteps())
-                                .setGuidanceScale(spec.decoderGuidanceScale())
-                                .setPreset(spec.preset() == null ? "" : spec.preset())
-                                .setUpsamplerSteps(spec.upsamplerSteps())
-                                .setSize(spec.size())
-                                .setPreviews(spec.previews())
-                                .setRequestId(spec.requestId())
                                 .build(),
                         listener);
         return check(spec, images);
@@ -94,21 +84,24 @@ public class GenerationPipeline {
 
         listener.onProgress(StageClients.DECODER, 0, 0);
         DecoderResult images =
-                stages.generateImages(
-                        DecoderRequest.newBuilder()
-                                .setImageEmbeds(embeds)
-                                .setUnconditional(empty.getUnconditional())
-                                .addAllSeeds(spec.seeds())
-                                .setDecoderSteps(spec.decoderSteps())
-                                .setGuidanceScale(spec.decoderGuidanceScale())
-                                .setPreset(spec.preset() == null ? "" : spec.preset())
-                                .setUpsamplerSteps(spec.upsamplerSteps())
-                                .setSize(spec.size())
-                                .setPreviews(spec.previews())
-                                .setRequestId(spec.requestId())
-                                .build(),
-                        listener);
+                stages.generateImages(decoderRequest(spec, embeds, empty.getUnconditional()).build(), listener);
         return check(spec, images);
+    }
+
+    /** The decoder call of a job: its embeddings, seeds and sampling settings; text left to the caller. */
+    private static DecoderRequest.Builder decoderRequest(
+            JobSpec spec, org.unclip.api.v1.Tensor imageEmbeds, org.unclip.api.v1.TextEncoding unconditional) {
+        return DecoderRequest.newBuilder()
+                .setImageEmbeds(imageEmbeds)
+                .setUnconditional(unconditional)
+                .addAllSeeds(spec.seeds())
+                .setDecoderSteps(spec.decoderSteps())
+                .setGuidanceScale(spec.decoderGuidanceScale())
+                .setPreset(spec.preset() == null ? "" : spec.preset())
+                .setUpsamplerSteps(spec.upsamplerSteps())
+                .setSize(spec.size())
+                .setPreviews(spec.previews())
+                .setRequestId(spec.requestId());
     }
 
     /** A [1, D] embedding repeated to [n, D]. */
