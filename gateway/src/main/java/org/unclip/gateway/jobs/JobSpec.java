@@ -38,33 +38,9 @@ public record JobSpec(
     /** A variation of an input image: image encoder, then decoder; no prompt, no prior. */
     public static final String VARIATION = "variation";
 
-    /** A text-to-image spec. */
-    public JobSpec(
-            String requestId,
-            String prompt,
-            int size,
-            List<Long> seeds,
-            int priorSteps,
-            int decoderSteps,
-            int upsamplerSteps,
-            float priorGuidanceScale,
-            float decoderGuidanceScale,
-            boolean previews) {
-        this(requestId, prompt, size, seeds, priorSteps, decoderSteps, upsamplerSteps, priorGuidanceScale, decoderGuidanceScale, previews, GENERATION, null);
-    }
-
-    /** A spec without decoder previews. */
-    public JobSpec(
-            String requestId,
-            String prompt,
-            int size,
-            List<Long> seeds,
-            int priorSteps,
-            int decoderSteps,
-            int upsamplerSteps,
-            float priorGuidanceScale,
-            float decoderGuidanceScale) {
-        this(requestId, prompt, size, seeds, priorSteps, decoderSteps, upsamplerSteps, priorGuidanceScale, decoderGuidanceScale, false);
+    /** A text-to-image spec without decoder previews, at the family's default preset. */
+    public static JobSpec generation(String requestId, String prompt, int size, List<Long> seeds) {
+        return new JobSpec(requestId, prompt, size, seeds, 0, 0, 0, 0f, 0f, false, GENERATION, null);
     }
 
     @com.fasterxml.jackson.annotation.JsonCreator

@@ -52,7 +52,7 @@ class JobRecoveryTest {
     /** Writes a job hash the way {@link JobStore#submit} does, with some fields overridden. */
     private String storeJob(Map<String, String> overrides) throws Exception {
         String id = UUID.randomUUID().toString().replace("-", "");
-        JobSpec spec = new JobSpec("req_recovery", "a red circle", 64, List.of(3L), 0, 0, 0, 0f, 0f);
+        JobSpec spec = JobSpec.generation("req_recovery", "a red circle", 64, List.of(3L));
         long now = Instant.now().toEpochMilli();
         Map<String, String> fields = new HashMap<>();
         fields.put(JobStore.ID, id);
