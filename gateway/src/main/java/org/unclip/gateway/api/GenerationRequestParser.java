@@ -101,6 +101,11 @@ public final class GenerationRequestParser {
         this.sizeList = List.copyOf(parsed.keySet());
     }
 
+    /** Longest prompt, in characters (code points). */
+    int maxPromptLength() {
+        return maxPromptLength;
+    }
+
     /** Allowed sizes in configuration order. */
     public List<String> sizes() {
         return sizeList;
@@ -113,6 +118,14 @@ public final class GenerationRequestParser {
      * @param body the raw body, possibly empty
      */
     public GenerationRequest parse(String contentType, byte[] body) {
+        return parse(readJson(contentType, body));
+    }
+
+    /**
+     * Checks the content type and parses the body as JSON (any JSON value; {@link #parse(JsonNode)}
+     * and the other parsers check that it is an object).
+     */
+    static JsonNode readJson(String contentType, byte[] body) {
         if (contentType != null && !isJson(contentType)) {
             throw invalid(
                     "Unsupported Content-Type '"
@@ -127,34 +140,20 @@ public final class GenerationRequestParser {
                     null,
                     "missing_body");
         }
-        JsonNode root;
         try {
-            root = JSON.readTree(body);
+            return JSON.readTree(body);
         } catch (JsonProcessingException e) {
             throw invalid("We could not parse the JSON body of your request: " + describe(e), null, "invalid_json");
         } catch (IOException e) {
             throw invalid("We could not read the body of your request: " + e.getMessage(), null, "invalid_json");
         }
-        return parse(root);
     }
 
     /** Validates an already parsed body. */
     public GenerationRequest parse(JsonNode root) {
-        if (root == null || !root.isObject()) {
-            throw invalid(
-                    "The request body must be a JSON object, but got " + typeName(root) + " instead.",
-                    null,
-                    "invalid_type");
-        }
-        ObjectNode body = (ObjectNode) root;
-        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!KNOWN_FIELDS.contains(name)) {
-                throw invalid("Unrecognized request argument supplied: " + name, name, "unknown_parameter");
-            }
-        }
+        ObjectNode body = object(root, null, KNOWN_FIELDS);
 
-        String prompt = prompt(body.get("prompt"));
+        String prompt = prompt(body.get("prompt"), "prompt");
         int n = integer(body, "n", 1, 1, maxImages);
         ImageSize size = size(body.get("size"));
         ResponseFormat format = responseFormat(body.get("response_format"));
@@ -187,8 +186,35 @@ public final class GenerationRequestParser {
                 preset);
     }
 
+    /**
+     * {@code node} as an object whose fields are all in {@code known}.
+     *
+     * @param field the object's name in messages and {@code param} (e.g. {@code "from"}), null for
+     *     the body itself
+     */
+    static ObjectNode object(JsonNode node, String field, Set<String> known) {
+        if (node == null || !node.isObject()) {
+            if (field != null) {
+                throw wrongType(field, "an object", node);
+            }
+            throw invalid(
+                    "The request body must be a JSON object, but got " + typeName(node) + " instead.",
+                    null,
+                    "invalid_type");
+        }
+        ObjectNode body = (ObjectNode) node;
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                String path = field == null ? name : field + "." + name;
+                throw invalid("Unrecognized request argument supplied: " + path, path, "unknown_parameter");
+            }
+        }
+        return body;
+    }
+
     /** The step preset a request names ({@code fast} or {@code quality}); null for the family's default. */
-    private static String preset(JsonNode node) {
+    static String preset(JsonNode node) {
         if (absent(node)) {
             return null;
         }
@@ -202,35 +228,35 @@ public final class GenerationRequestParser {
         return node.textValue();
     }
 
-    private String prompt(JsonNode node) {
+    String prompt(JsonNode node, String field) {
         if (absent(node)) {
-            throw invalid("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
+            throw invalid("Missing required parameter: '" + field + "'.", field, "missing_required_parameter");
         }
         if (!node.isTextual()) {
-            throw wrongType("prompt", "a string", node);
+            throw wrongType(field, "a string", node);
         }
         String prompt = node.textValue().strip();
         if (prompt.isEmpty()) {
             throw invalid(
-                    "Invalid 'prompt': the prompt is empty. Describe the image to generate, e.g. \"a red circle on a white background\".",
-                    "prompt",
+                    "Invalid '" + field + "': the prompt is empty. Describe the image to generate, e.g. \"a red circle on a white background\".",
+                    field,
                     "empty_string");
         }
         int length = node.textValue().codePointCount(0, node.textValue().length());
         if (length > maxPromptLength) {
             throw invalid(
-                    "Invalid 'prompt': string too long. Expected a string with maximum length "
+                    "Invalid '" + field + "': string too long. Expected a string with maximum length "
                             + maxPromptLength
                             + ", but got a string with length "
                             + length
                             + " instead.",
-                    "prompt",
+                    field,
                     "string_above_max_length");
         }
         return prompt;
     }
 
-    private ImageSize size(JsonNode node) {
+    ImageSize size(JsonNode node) {
         if (absent(node)) {
             return defaultSize;
         }
@@ -247,7 +273,7 @@ public final class GenerationRequestParser {
         return size;
     }
 
-    private ResponseFormat responseFormat(JsonNode node) {
+    ResponseFormat responseFormat(JsonNode node) {
         if (absent(node)) {
             return defaultResponseFormat;
         }
@@ -265,7 +291,7 @@ public final class GenerationRequestParser {
                                         "invalid_value"));
     }
 
-    private static void stream(JsonNode node) {
+    static void stream(JsonNode node) {
         if (absent(node)) {
             return;
         }
@@ -280,7 +306,7 @@ public final class GenerationRequestParser {
         }
     }
 
-    private static OptionalLong seed(JsonNode node) {
+    static OptionalLong seed(JsonNode node) {
         if (absent(node)) {
             return OptionalLong.empty();
         }
@@ -302,11 +328,11 @@ public final class GenerationRequestParser {
         return OptionalLong.of(node.longValue());
     }
 
-    private static int steps(ObjectNode body, String field) {
+    static int steps(ObjectNode body, String field) {
         return integer(body, field, 0, 0, Integer.MAX_VALUE);
     }
 
-    private static int integer(ObjectNode body, String field, int defaultValue, int min, int max) {
+    static int integer(ObjectNode body, String field, int defaultValue, int min, int max) {
         JsonNode node = body.get(field);
         if (absent(node)) {
             return defaultValue;
@@ -332,7 +358,7 @@ public final class GenerationRequestParser {
         return node.intValue();
     }
 
-    private static float guidance(ObjectNode body, String field) {
+    static float guidance(ObjectNode body, String field) {
         JsonNode node = body.get(field);
         if (absent(node)) {
             return 0f;
@@ -351,7 +377,7 @@ public final class GenerationRequestParser {
         return (float) value;
     }
 
-    private static String optionalString(ObjectNode body, String field) {
+    static String optionalString(ObjectNode body, String field) {
         JsonNode node = body.get(field);
         if (absent(node)) {
             return null;
@@ -362,7 +388,7 @@ public final class GenerationRequestParser {
         return node.textValue();
     }
 
-    private static boolean absent(JsonNode node) {
+    static boolean absent(JsonNode node) {
         return node == null || node.isNull() || node.isMissingNode();
     }
 
@@ -371,14 +397,14 @@ public final class GenerationRequestParser {
         return mediaType.equals("application/json") || (mediaType.startsWith("application/") && mediaType.endsWith("+json"));
     }
 
-    private static ApiException wrongType(String field, String expected, JsonNode node) {
+    static ApiException wrongType(String field, String expected, JsonNode node) {
         return invalid(
                 "Invalid type for '" + field + "': expected " + expected + ", but got " + typeName(node) + " instead.",
                 field,
                 "invalid_type");
     }
 
-    private static ApiException invalid(String message, String param, String code) {
+    static ApiException invalid(String message, String param, String code) {
         return new ApiException(ApiError.invalidRequest(message, param, code));
     }
 
@@ -410,7 +436,7 @@ public final class GenerationRequestParser {
         return "a " + node.getNodeType().name().toLowerCase(Locale.ROOT);
     }
 
-    private static String quoted(List<String> values) {
+    static String quoted(List<String> values) {
         List<String> quoted = new ArrayList<>();
         for (String v : values) {
             quoted.add("'" + v + "'");

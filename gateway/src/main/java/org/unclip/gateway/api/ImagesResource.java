@@ -30,6 +30,7 @@ import org.unclip.gateway.config.GatewayConfig;
 import org.unclip.gateway.errors.ApiError;
 import org.unclip.gateway.errors.ApiException;
 import org.unclip.gateway.jobs.JobOutcome;
+import org.unclip.gateway.jobs.JobSpec;
 import org.unclip.gateway.jobs.JobState;
 import org.unclip.gateway.jobs.JobStatus;
 import org.unclip.gateway.jobs.JobStore;
@@ -41,6 +42,9 @@ import org.unclip.gateway.jobs.StoredImage;
  *
  * <ul>
  *   <li>{@code POST /v1/images/generations}: queue a job, wait for it, answer the images
+ *   <li>{@code POST /v1/images/variations}: the same for variations of an uploaded image
+ *   <li>{@code POST /v1/images/interpolations}, {@code /text_diffs}: frames of embedding
+ *       arithmetic (extensions; see {@link ManipulationRequestParser})
  *   <li>{@code GET /v1/images/results/{job}/{i}.png}: an image, for {@code response_format=url}
  *   <li>{@code GET /v1/images/jobs/{job}}: a job's state and progress (an extension)
  * </ul>
@@ -150,6 +154,59 @@ public class ImagesResource {
     }
 
     /**
+     * {@code POST /v1/images/interpolations}: {@code frames} images whose CLIP image embeddings
+     * go from {@code from}'s to {@code to}'s along the sphere (each a prompt, through the prior,
+     * or a base64 PNG, through the image encoder), all decoded with one seed.
+     */
+    @POST
+    @Path("/interpolations")
+    @Consumes(MediaType.WILDCARD)
+    @Blocking
+    public CompletionStage<Response> interpolations(
+            byte[] body,
+            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @HeaderParam(RequestIds.HEADER) String requestId,
+            @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @Context UriInfo uriInfo) {
+        return manipulation(JobSpec.INTERPOLATION, body, contentType, requestId, idempotencyKey, authorization, uriInfo);
+    }
+
+    /**
+     * {@code POST /v1/images/text_diffs}: {@code frames} images whose CLIP image embedding turns
+     * from the start's ({@code prompt} or {@code image}) towards the direction from {@code
+     * from_text} to {@code to_text}, θ from 0 to {@code max_theta}, all decoded with one seed.
+     */
+    @POST
+    @Path("/text_diffs")
+    @Consumes(MediaType.WILDCARD)
+    @Blocking
+    public CompletionStage<Response> textDiffs(
+            byte[] body,
+            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @HeaderParam(RequestIds.HEADER) String requestId,
+            @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @Context UriInfo uriInfo) {
+        return manipulation(JobSpec.TEXT_DIFF, body, contentType, requestId, idempotencyKey, authorization, uriInfo);
+    }
+
+    private CompletionStage<Response> manipulation(
+            String kind,
+            byte[] body,
+            String contentType,
+            String requestId,
+            String idempotencyKey,
+            String authorization,
+            UriInfo uriInfo) {
+        Duration timeout = config.jobs().waitTimeout();
+        JobSubmitter.Submitted submitted =
+                submitter.submitManipulation(
+                        kind, contentType, body, requestId, idempotencyKey, authorization, store.now().plus(timeout));
+        return awaitImages(submitted, timeout, uriInfo);
+    }
+
+    /**
      * {@code POST /v1/images/edits}: the model families served here have no inpainting decoder,
      * so every edit is refused with an OpenAI-style 400 (the body is read and ignored).
      */
@@ -173,7 +230,7 @@ public class ImagesResource {
                 (done, error) -> {
                     Response response =
                             error == null
-                                    ? respond(jobId, submitted.responseFormat(), baseUrl, done)
+                                    ? respond(jobId, submitted.responseFormat(), baseUrl, done, submitted.thetas())
                                     : respondToWaitFailure(jobId, submitted.requestId(), timeout, error);
                     if (submitted.replayed()) {
                         response.getHeaders().putSingle(JobSubmitter.REPLAYED, "true");
@@ -202,33 +259,37 @@ public class ImagesResource {
     @GET
     @Path("/jobs/{job}")
     public JobView job(@PathParam("job") String jobId, @Context UriInfo uriInfo) {
-        Optional<JobStatus> found = JOB_ID.matcher(jobId).matches() ? store.status(jobId) : Optional.empty();
-        JobStatus status =
+        Optional<JobStore.StoredJob> found = JOB_ID.matcher(jobId).matches() ? store.load(jobId) : Optional.empty();
+        JobStore.StoredJob job =
                 found.orElseThrow(
                         () -> new ApiException(ApiError.notFound("No job '" + jobId + "': it does not exist or has expired.")));
-        List<ImagesResponse.Image> data = null;
-        if (status.state() == JobState.SUCCEEDED) {
-            String baseUrl = baseUrl(uriInfo);
-            data =
-                    store.resultSeeds(jobId)
-                            .map(
-                                    seeds -> {
-                                        List<ImagesResponse.Image> images = new ArrayList<>(seeds.size());
-                                        for (int i = 0; i < seeds.size(); i++) {
-                                            images.add(new ImagesResponse.Image(null, imageUrl(baseUrl, jobId, i), seeds.get(i)));
-                                        }
-                                        return images;
-                                    })
-                            .orElse(null);
-        }
+        JobStatus status = job.status();
+        List<ImagesResponse.Image> data = status.state() == JobState.SUCCEEDED ? resultUrls(jobId, job.spec(), baseUrl(uriInfo)) : null;
         return JobView.of(status, data);
+    }
+
+    /** URLs, seeds and θs of a succeeded job's images, or null once they expired. */
+    List<ImagesResponse.Image> resultUrls(String jobId, JobSpec spec, String baseUrl) {
+        List<Double> thetas = spec == null || spec.manipulation() == null ? null : spec.manipulation().thetas();
+        return store.resultSeeds(jobId)
+                .map(
+                        seeds -> {
+                            List<ImagesResponse.Image> images = new ArrayList<>(seeds.size());
+                            for (int i = 0; i < seeds.size(); i++) {
+                                images.add(
+                                        new ImagesResponse.Image(
+                                                null, imageUrl(baseUrl, jobId, i), seeds.get(i), ImagesResponse.theta(thetas, i)));
+                            }
+                            return images;
+                        })
+                .orElse(null);
     }
 
     static String imageUrl(String baseUrl, String jobId, int index) {
         return baseUrl + "/v1/images/results/" + jobId + "/" + index + ".png";
     }
 
-    private Response respond(String jobId, ResponseFormat format, String baseUrl, JobOutcome outcome) {
+    private Response respond(String jobId, ResponseFormat format, String baseUrl, JobOutcome outcome, List<Double> thetas) {
         JobStatus status = outcome.status();
         if (status.state() == JobState.CANCELLED) {
             return ErrorResponses.builder(
@@ -250,8 +311,8 @@ public class ImagesResource {
             StoredImage image = outcome.images().get(i);
             data.add(
                     format == ResponseFormat.URL
-                            ? new ImagesResponse.Image(null, imageUrl(baseUrl, jobId, i), image.seed())
-                            : new ImagesResponse.Image(image.pngBase64(), null, image.seed()));
+                            ? new ImagesResponse.Image(null, imageUrl(baseUrl, jobId, i), image.seed(), ImagesResponse.theta(thetas, i))
+                            : new ImagesResponse.Image(image.pngBase64(), null, image.seed(), ImagesResponse.theta(thetas, i)));
         }
         return Response.ok(new ImagesResponse(status.createdAt().getEpochSecond(), data))
                 .header(JOB_ID_HEADER, jobId)

@@ -1,5 +1,7 @@
 package org.unclip.gateway.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -21,9 +23,10 @@ import org.unclip.gateway.jobs.JobStore;
 import org.unclip.gateway.jobs.Seeds;
 
 /**
- * Turns a generation request into a queued job, for both {@code POST /v1/images/generations} and
- * {@code POST /v1/jobs}: validation, seeds, the {@code Idempotency-Key} and the queue bound. The
- * store writes everything in one atomic script, so a refused request leaves nothing behind.
+ * Turns a request into a queued job, for {@code POST /v1/images/generations}, {@code /variations},
+ * {@code /interpolations}, {@code /text_diffs} and {@code POST /v1/jobs}: validation, seeds, the
+ * {@code Idempotency-Key} and the queue bound. The store writes everything in one atomic script,
+ * so a refused request leaves nothing behind (input images, written just before, are deleted).
  */
 @ApplicationScoped
 public class JobSubmitter {
@@ -37,6 +40,7 @@ public class JobSubmitter {
 
     private final GenerationRequestParser parser;
     private final VariationRequestParser variationParser;
+    private final ManipulationRequestParser manipulationParser;
     private final JobStore store;
     private final GatewayConfig config;
 
@@ -60,6 +64,7 @@ public class JobSubmitter {
                         config.api().sizes(),
                         config.api().maxImages(),
                         ResponseFormat.fromWireName(config.api().defaultResponseFormat()).orElseThrow());
+        this.manipulationParser = new ManipulationRequestParser(parser, config.api().maxFrames());
     }
 
     public VariationRequestParser variationParser() {
@@ -71,7 +76,20 @@ public class JobSubmitter {
      *
      * @param replayed true when the Idempotency-Key named an earlier job and nothing new was queued
      */
-    public record Submitted(String jobId, ResponseFormat responseFormat, String requestId, boolean replayed) {}
+    public record Submitted(
+            String jobId, ResponseFormat responseFormat, String requestId, boolean replayed, List<Double> thetas) {
+
+        /**
+         * @param thetas the θ of each image of an interpolation or text diff, in order; null for
+         *     the other kinds
+         */
+        public Submitted {
+            thetas = thetas == null ? null : List.copyOf(thetas);
+        }
+    }
+
+    /** The job types {@code POST /v1/jobs} takes in its optional {@code type} field. */
+    public static final List<String> JOB_TYPES = List.of(JobSpec.GENERATION, JobSpec.INTERPOLATION, JobSpec.TEXT_DIFF);
 
     /**
      * @param endpoint names the endpoint in the request fingerprint, so a key reused on the other
@@ -90,6 +108,78 @@ public class JobSubmitter {
             boolean previews,
             Instant waitUntil) {
         GenerationRequest request = parser.parse(contentType, body);
+        return submitGeneration(request, endpoint, body, requestId, idempotencyKey, authorization, previews, waitUntil);
+    }
+
+    /**
+     * {@code POST /v1/jobs}: a generation, or the interpolation or text diff its optional
+     * {@code type} field names ({@code generation} by default; the rest of the body is that
+     * endpoint's).
+     */
+    public Submitted submitJob(
+            String contentType,
+            byte[] body,
+            String requestId,
+            String idempotencyKey,
+            String authorization,
+            Instant waitUntil) {
+        JsonNode root = GenerationRequestParser.readJson(contentType, body);
+        String type = JobSpec.GENERATION;
+        if (root instanceof ObjectNode object && object.has("type")) {
+            JsonNode node = object.remove("type");
+            if (!node.isTextual()) {
+                throw GenerationRequestParser.wrongType("type", "a string", node);
+            }
+            type = node.textValue();
+            if (!JOB_TYPES.contains(type)) {
+                throw GenerationRequestParser.invalid(
+                        "Invalid 'type': '" + type + "' is not supported. Supported values are: "
+                                + GenerationRequestParser.quoted(JOB_TYPES) + ".",
+                        "type",
+                        "invalid_value");
+            }
+        }
+        switch (type) {
+            case JobSpec.INTERPOLATION:
+                return submitManipulation(
+                        manipulationParser.parseInterpolation(root), "jobs", body, requestId, idempotencyKey, authorization, true, waitUntil);
+            case JobSpec.TEXT_DIFF:
+                return submitManipulation(
+                        manipulationParser.parseTextDiff(root), "jobs", body, requestId, idempotencyKey, authorization, true, waitUntil);
+            default:
+                return submitGeneration(parser.parse(root), "jobs", body, requestId, idempotencyKey, authorization, true, waitUntil);
+        }
+    }
+
+    /**
+     * {@code POST /v1/images/interpolations} ({@code kind} {@link JobSpec#INTERPOLATION}) or
+     * {@code /text_diffs} ({@link JobSpec#TEXT_DIFF}).
+     */
+    public Submitted submitManipulation(
+            String kind,
+            String contentType,
+            byte[] body,
+            String requestId,
+            String idempotencyKey,
+            String authorization,
+            Instant waitUntil) {
+        JsonNode root = GenerationRequestParser.readJson(contentType, body);
+        ManipulationRequest request =
+                JobSpec.TEXT_DIFF.equals(kind)
+                        ? manipulationParser.parseTextDiff(root)
+                        : manipulationParser.parseInterpolation(root);
+        return submitManipulation(request, kind + "s", body, requestId, idempotencyKey, authorization, false, waitUntil);
+    }
+
+    private Submitted submitGeneration(
+            GenerationRequest request,
+            String endpoint,
+            byte[] body,
+            String requestId,
+            String idempotencyKey,
+            String authorization,
+            boolean previews,
+            Instant waitUntil) {
         JobStore.Idempotency idempotency = idempotency(endpoint, body, idempotencyKey, authorization);
         List<Long> seeds = seeds(request.seed(), request.n());
         String rid = requestId == null ? RequestIds.newId() : requestId;
@@ -106,8 +196,42 @@ public class JobSubmitter {
                         request.decoderGuidanceScale(),
                         previews,
                         JobSpec.GENERATION,
-                        request.preset());
-        return enqueue(spec, request.responseFormat(), request.size().label(), null, waitUntil, idempotency, idempotencyKey);
+                        request.preset(),
+                        null);
+        return enqueue(spec, request.responseFormat(), request.size().label(), List.of(), waitUntil, idempotency, idempotencyKey);
+    }
+
+    private Submitted submitManipulation(
+            ManipulationRequest request,
+            String endpoint,
+            byte[] body,
+            String requestId,
+            String idempotencyKey,
+            String authorization,
+            boolean previews,
+            Instant waitUntil) {
+        JobStore.Idempotency idempotency = idempotency(endpoint, body, idempotencyKey, authorization);
+        String rid = requestId == null ? RequestIds.newId() : requestId;
+        // One seed for every frame: the prior of prompt endpoints and the decoder noise stay fixed,
+        // so the frames differ only by their image embeddings.
+        long seed = request.seed().orElseGet(() -> Seeds.draw(ThreadLocalRandom.current()));
+        JobSpec spec =
+                new JobSpec(
+                        rid,
+                        "",
+                        request.size().pixels(),
+                        java.util.Collections.nCopies(request.frames(), seed),
+                        request.priorSteps(),
+                        request.decoderSteps(),
+                        request.upsamplerSteps(),
+                        request.priorGuidanceScale(),
+                        request.decoderGuidanceScale(),
+                        previews,
+                        request.manipulation().kind(),
+                        request.preset(),
+                        request.manipulation());
+        return enqueue(
+                spec, request.responseFormat(), request.size().label(), request.images(), waitUntil, idempotency, idempotencyKey);
     }
 
     /**
@@ -137,8 +261,10 @@ public class JobSubmitter {
                         request.decoderGuidanceScale(),
                         false,
                         JobSpec.VARIATION,
+                        null,
                         null);
-        return enqueue(spec, request.responseFormat(), request.size().label(), request.png(), waitUntil, idempotency, idempotencyKey);
+        return enqueue(
+                spec, request.responseFormat(), request.size().label(), List.of(request.png()), waitUntil, idempotency, idempotencyKey);
     }
 
     private static List<Long> seeds(java.util.OptionalLong requested, int n) {
@@ -154,20 +280,21 @@ public class JobSubmitter {
             JobSpec spec,
             ResponseFormat format,
             String sizeLabel,
-            byte[] input,
+            List<byte[]> inputs,
             Instant waitUntil,
             JobStore.Idempotency idempotency,
             String idempotencyKey) {
         String rid = spec.requestId();
         String jobId = UUID.randomUUID().toString().replace("-", "");
+        List<Double> thetas = spec.manipulation() == null ? null : spec.manipulation().thetas();
         JobStore.Submission result;
         try {
-            if (input != null) {
-                store.storeInput(jobId, input);
+            if (!inputs.isEmpty()) {
+                store.storeInputs(jobId, inputs);
             }
             result = store.submit(jobId, spec, waitUntil, config.jobs().maxQueued(), idempotency);
-            if (input != null && result.outcome() != JobStore.Submission.Outcome.CREATED) {
-                store.deleteInput(jobId);
+            if (!inputs.isEmpty() && result.outcome() != JobStore.Submission.Outcome.CREATED) {
+                store.deleteInputs(jobId, inputs.size());
             }
         } catch (RuntimeException e) {
             LOG.warnf("request %s: cannot queue job: %s", rid, e.getMessage());
@@ -177,7 +304,7 @@ public class JobSubmitter {
         switch (result.outcome()) {
             case CREATED:
                 LOG.debugf("request %s: %s job %s queued (%d image(s), %s)", rid, spec.kind(), jobId, spec.n(), sizeLabel);
-                return new Submitted(jobId, format, rid, false);
+                return new Submitted(jobId, format, rid, false, thetas);
             case EXISTING:
                 if (!idempotency.fingerprint().equals(result.existingFingerprint())) {
                     throw new ApiException(
@@ -192,7 +319,7 @@ public class JobSubmitter {
                             null);
                 }
                 LOG.debugf("request %s: Idempotency-Key repeats job %s", rid, result.jobId());
-                return new Submitted(result.jobId(), format, rid, true);
+                return new Submitted(result.jobId(), format, rid, true, thetas);
             case QUEUE_FULL:
             default:
                 Duration retryAfter = config.jobs().queueFullRetryAfter();

@@ -104,14 +104,12 @@ public class JobsResource {
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @Context UriInfo uriInfo) {
         JobSubmitter.Submitted submitted =
-                submitter.submit(
-                        "jobs",
+                submitter.submitJob(
                         contentType,
                         body,
                         requestId,
                         idempotencyKey,
                         authorization,
-                        true,
                         // An asynchronous job waits in the queue for as long as it lives.
                         store.now().plus(config.jobs().jobTtl()));
         JobView view = view(submitted.jobId(), uriInfo);
@@ -236,13 +234,19 @@ public class JobsResource {
         if (status.state() == JobState.SUCCEEDED) {
             String base = config.api().publicBaseUrl().orElseGet(() -> uriInfo.getBaseUri().toString());
             String baseUrl = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+            List<Double> thetas = job.spec() == null || job.spec().manipulation() == null ? null : job.spec().manipulation().thetas();
             data =
                     store.resultSeeds(jobId)
                             .map(
                                     seeds -> {
                                         List<ImagesResponse.Image> list = new ArrayList<>(seeds.size());
                                         for (int i = 0; i < seeds.size(); i++) {
-                                            list.add(new ImagesResponse.Image(null, ImagesResource.imageUrl(baseUrl, jobId, i), seeds.get(i)));
+                                            list.add(
+                                                    new ImagesResponse.Image(
+                                                            null,
+                                                            ImagesResource.imageUrl(baseUrl, jobId, i),
+                                                            seeds.get(i),
+                                                            ImagesResponse.theta(thetas, i)));
                                         }
                                         return list;
                                     })

@@ -171,6 +171,13 @@ public interface GatewayConfig {
         @WithDefault("10")
         int maxImages();
 
+        /**
+         * Most frames of an interpolation or text diff (they are decoded in one call, and the
+         * decoder takes at most 16 images).
+         */
+        @WithDefault("16")
+        int maxFrames();
+
         /** {@code b64_json} or {@code url}, used when a request names none. */
         @WithDefault("b64_json")
         String defaultResponseFormat();

@@ -8,6 +8,7 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code <prefix>job:<id>} — hash: the job (see {@link JobStore} for its fields)
  *   <li>{@code <prefix>result:<id>} — hash: the generated images
+ *   <li>{@code <prefix>input:<id>} (and {@code :<i>} for i ≥ 1) — string: an input image, base64
  *   <li>{@code <prefix><stream>} — stream of job ids, read by a consumer group
  *   <li>{@code <prefix>job-events} — pub/sub channel; a job id is published when it finishes
  *   <li>{@code <prefix>job-events:<id>} — stream: the job's events, read by SSE subscribers
@@ -36,6 +37,14 @@ public record JobKeys(String prefix, String streamName) {
     /** The input image of a variation job (base64 PNG), kept as long as the job. */
     public String input(String id) {
         return prefix + "input:" + id;
+    }
+
+    /**
+     * Input image {@code index} of a job (base64 PNG): {@link #input(String)} for index 0,
+     * {@code <prefix>input:<id>:<index>} for the others.
+     */
+    public String input(String id, int index) {
+        return index == 0 ? input(id) : input(id) + ":" + index;
     }
 
     public String stream() {

@@ -383,20 +383,48 @@ public class JobStore {
      * before {@link #submit} so that a worker always finds it.
      */
     public void storeInput(String id, byte[] png) {
-        redis.commands()
-                .set(keys.input(id), java.util.Base64.getEncoder().encodeToString(png),
-                        io.lettuce.core.SetArgs.Builder.px(jobTtl.toMillis()));
+        storeInputs(id, List.of(png));
+    }
+
+    /** Stores input images 0 .. n − 1 of a job ({@link JobKeys#input(String, int)}), like {@link #storeInput}. */
+    public void storeInputs(String id, List<byte[]> pngs) {
+        RedisAsyncCommands<String, String> async = redis.shared().async();
+        List<RedisFuture<?>> writes = new ArrayList<>();
+        for (int i = 0; i < pngs.size(); i++) {
+            writes.add(
+                    async.set(
+                            keys.input(id, i),
+                            Base64.getEncoder().encodeToString(pngs.get(i)),
+                            io.lettuce.core.SetArgs.Builder.px(jobTtl.toMillis())));
+        }
+        await(writes.toArray(RedisFuture[]::new));
     }
 
     /** The input image of a variation job, unless it expired. */
     public Optional<byte[]> input(String id) {
-        String stored = redis.commands().get(keys.input(id));
-        return stored == null ? Optional.empty() : Optional.of(java.util.Base64.getDecoder().decode(stored));
+        return input(id, 0);
+    }
+
+    /** Input image {@code index} of a job, unless it expired. */
+    public Optional<byte[]> input(String id, int index) {
+        String stored = redis.commands().get(keys.input(id, index));
+        return stored == null ? Optional.empty() : Optional.of(Base64.getDecoder().decode(stored));
     }
 
     /** Drops the input image of a job that was not queued after all. */
     public void deleteInput(String id) {
-        redis.commands().del(keys.input(id));
+        deleteInputs(id, 1);
+    }
+
+    /** Drops input images 0 .. count − 1 of a job that was not queued after all. */
+    public void deleteInputs(String id, int count) {
+        String[] names = new String[count];
+        for (int i = 0; i < count; i++) {
+            names[i] = keys.input(id, i);
+        }
+        if (count > 0) {
+            redis.commands().del(names);
+        }
     }
 
     /** The job's hash, if it has not expired. */

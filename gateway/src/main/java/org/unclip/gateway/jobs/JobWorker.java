@@ -34,8 +34,10 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 import org.unclip.gateway.config.GatewayConfig;
 import org.unclip.gateway.errors.ApiError;
+import org.unclip.gateway.errors.ApiException;
 import org.unclip.gateway.redis.RedisConnections;
 import org.unclip.gateway.stages.GenerationPipeline;
+import org.unclip.gateway.stages.ManipulationPipeline;
 import org.unclip.gateway.stages.StageErrors;
 import org.unclip.gateway.stages.StageException;
 
@@ -58,6 +60,7 @@ public class JobWorker {
     private final GatewayConfig.Worker config;
     private final JobStore store;
     private final GenerationPipeline pipeline;
+    private final ManipulationPipeline manipulations;
     private final RedisConnections redis;
     private final String consumerPrefix;
     private final Map<String, String> inFlight = new ConcurrentHashMap<>();
@@ -70,13 +73,19 @@ public class JobWorker {
     private ScheduledExecutorService heartbeat;
 
     @Inject
-    public JobWorker(GatewayConfig config, JobStore store, GenerationPipeline pipeline, RedisConnections redis) {
+    public JobWorker(
+            GatewayConfig config,
+            JobStore store,
+            GenerationPipeline pipeline,
+            ManipulationPipeline manipulations,
+            RedisConnections redis) {
         this.config = config.jobs().worker();
         this.progressInterval = config.jobs().progressInterval();
         this.previewInterval = config.jobs().previewInterval();
         this.previewMaxSize = config.jobs().previewMaxSize();
         this.store = store;
         this.pipeline = pipeline;
+        this.manipulations = manipulations;
         this.redis = redis;
         this.consumerPrefix = this.config.consumerName().orElseGet(JobWorker::defaultConsumerName);
     }
@@ -280,15 +289,22 @@ public class JobWorker {
         try {
             List<ImageResult> images;
             try {
-                if (job.spec().variation()) {
-                    byte[] input = store.input(jobId).orElse(null);
+                List<byte[]> inputs = new ArrayList<>();
+                for (int i = 0; i < job.spec().inputImages(); i++) {
+                    byte[] input = store.input(jobId, i).orElse(null);
                     if (input == null) {
-                        store.fail(jobId, ApiError.server(500, "The input image of the variation has expired.", "input_expired"));
+                        store.fail(jobId, ApiError.server(500, "The input image of the " + job.spec().kind() + " has expired.", "input_expired"));
                         return;
                     }
-                    images = context.call(() -> pipeline.runVariation(job.spec(), input, new ThrottledProgress(jobId, context)));
+                    inputs.add(input);
+                }
+                ThrottledProgress progress = new ThrottledProgress(jobId, context);
+                if (job.spec().variation()) {
+                    images = context.call(() -> pipeline.runVariation(job.spec(), inputs.get(0), progress));
+                } else if (job.spec().manipulation() != null) {
+                    images = context.call(() -> manipulations.run(job.spec(), inputs, progress));
                 } else {
-                    images = context.call(() -> pipeline.run(job.spec(), new ThrottledProgress(jobId, context)));
+                    images = context.call(() -> pipeline.run(job.spec(), progress));
                 }
             } catch (RuntimeException e) {
                 throw e;
@@ -317,6 +333,11 @@ public class JobWorker {
                     job.spec().requestId(),
                     e.getMessage());
             store.fail(jobId, error);
+        } catch (ApiException e) {
+            // The request turned out to be unusable once the stages had answered (e.g. a text diff
+            // whose captions encode alike): the client's business, like a stage's INVALID_ARGUMENT.
+            LOG.infof("job %s (request %s) failed: %s", jobId, job.spec().requestId(), e.getMessage());
+            store.fail(jobId, e.error());
         } catch (JobStoreException | RedisException e) {
             throw e; // the entry stays pending and is retried elsewhere
         } catch (RuntimeException e) {

@@ -89,7 +89,7 @@ public class GenerationPipeline {
     }
 
     /** The decoder call of a job: its embeddings, seeds and sampling settings; text left to the caller. */
-    private static DecoderRequest.Builder decoderRequest(
+    static DecoderRequest.Builder decoderRequest(
             JobSpec spec, org.unclip.api.v1.Tensor imageEmbeds, org.unclip.api.v1.TextEncoding unconditional) {
         return DecoderRequest.newBuilder()
                 .setImageEmbeds(imageEmbeds)
@@ -121,7 +121,7 @@ public class GenerationPipeline {
     }
 
     /** The decoder must answer one PNG per seed, in order. */
-    private static List<ImageResult> check(JobSpec spec, DecoderResult result) {
+    static List<ImageResult> check(JobSpec spec, DecoderResult result) {
         if (result.getImagesCount() != spec.n()) {
             throw unusable(
                     "returned " + result.getImagesCount() + " images for " + spec.n() + " seeds");

@@ -13,7 +13,7 @@ import org.unclip.gateway.errors.ApiError;
  *   <tr><td>UNAVAILABLE, RESOURCE_EXHAUSTED, CANCELLED, ABORTED</td><td>503</td></tr>
  *   <tr><td>DEADLINE_EXCEEDED</td><td>504</td></tr>
  *   <tr><td>UNIMPLEMENTED from the image encoder</td><td>400 {@code unsupported_operation}: the family
- *       cannot make variations</td></tr>
+ *       cannot take images (variations, image endpoints of interpolations and text diffs)</td></tr>
  *   <tr><td>anything else</td><td>502</td></tr>
  * </table>
  */
@@ -27,8 +27,8 @@ public final class StageErrors {
         Status.Code code = e.status().getCode();
         if (code == Status.Code.UNIMPLEMENTED && StageClients.IMAGE_ENCODER.equals(stage)) {
             return ApiError.invalidRequest(
-                    "Image variations are not supported by this server's model family: it has no image encoder ("
-                            + description + ").",
+                    "Image inputs (variations, and images in interpolations and text diffs) are not supported by "
+                            + "this server's model family: it has no image encoder (" + description + ").",
                     null,
                     "unsupported_operation");
         }

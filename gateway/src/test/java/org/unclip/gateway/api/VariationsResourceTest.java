@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.UUID;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
-import org.unclip.api.v1.Tensor;
 import org.unclip.gateway.jobs.Seeds;
 import org.unclip.gateway.testing.FakeStages;
 import org.unclip.gateway.testing.FakeStagesResource;
@@ -113,13 +112,6 @@ class VariationsResourceTest {
         assertThat(error.get("message").asText()).isNotBlank();
     }
 
-    private static float[] floats(Tensor t) {
-        java.nio.FloatBuffer f = java.nio.ByteBuffer.wrap(t.getData().toByteArray()).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        float[] out = new float[f.remaining()];
-        f.get(out);
-        return out;
-    }
-
     // ------------------------------------------------------------------ success
 
     @Test
@@ -150,8 +142,9 @@ class VariationsResourceTest {
         assertThat(decoder.hasText()).as("no prompt: the decoder uses the empty one").isFalse();
         assertThat(decoder.hasUnconditional()).isTrue();
         assertThat(decoder.getImageEmbeds().getShapeList()).containsExactly(2L, 4L);
-        float[] embeds = floats(decoder.getImageEmbeds());
-        assertThat(embeds).hasSize(8).containsOnly(0.3f);
+        float[][] embeds = FakeStages.rows(decoder.getImageEmbeds());
+        assertThat(embeds[0]).containsExactly(FakeStages.imageEmbedding(input));
+        assertThat(embeds[1]).containsExactly(FakeStages.imageEmbedding(input));
         assertThat(decoder.getSeedsList()).containsExactly(seeds[0], seeds[1]);
         assertThat(decoder.getDecoderSteps()).isEqualTo(6);
         assertThat(decoder.getUpsamplerSteps()).isEqualTo(3);

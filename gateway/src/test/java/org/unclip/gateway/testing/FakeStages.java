@@ -52,8 +52,10 @@ import org.unclip.api.v1.TextEncoding;
  *   <li>decoder previews requested: every decoder progress event carries a small PNG
  * </ul>
  *
- * Every prompt the text encoder sees is recorded in {@link #prompts}. EncodeImage answers a [B, D]
- * embedding for PNG inputs and INVALID_ARGUMENT for anything else (also for a PNG 11 pixels
+ * Every prompt the text encoder sees is recorded in {@link #prompts}; its {@code text_embeds} row
+ * for a prompt is {@link #textEmbedding}. The prior accepts a text of batch 1 or one row per seed
+ * and answers {@link #priorEmbedding} of the row and the seed. EncodeImage answers {@link
+ * #imageEmbedding} of each PNG input and INVALID_ARGUMENT for anything else (also for a PNG 11 pixels
  * wide), UNIMPLEMENTED (no image encoder) for a PNG 13 pixels wide; it counts its calls in
  * {@link #imageEncoderCalls}. Prior calls are counted in {@link #priorCalls}.
  *
@@ -133,6 +135,72 @@ public final class FakeStages implements AutoCloseable {
         return t.build();
     }
 
+    /** The fake text encoder's {@code text_embeds} row for a prompt: a unit vector drawn from it. */
+    public static float[] textEmbedding(String prompt) {
+        return vector(new java.util.Random(0x7e47L * 31 + prompt.hashCode()), 1.0);
+    }
+
+    /** The fake image encoder's embedding of an image: a unit vector drawn from its bytes. */
+    public static float[] imageEmbedding(byte[] png) {
+        return vector(new java.util.Random(0x1a9eL * 31 + java.util.Arrays.hashCode(png)), 1.0);
+    }
+
+    /**
+     * The fake prior's sample for a text embedding and a seed: a vector of length 1.2 (not a unit
+     * vector, as a real prior's need not be), drawn from both.
+     */
+    public static float[] priorEmbedding(float[] textEmbeds, long seed) {
+        return vector(new java.util.Random(java.util.Arrays.hashCode(textEmbeds) * 1_000_003L ^ seed), 1.2);
+    }
+
+    private static float[] vector(java.util.Random random, double length) {
+        double[] v = new double[D];
+        double n = 0;
+        for (int i = 0; i < D; i++) {
+            v[i] = random.nextGaussian();
+            n += v[i] * v[i];
+        }
+        float[] out = new float[D];
+        for (int i = 0; i < D; i++) {
+            out[i] = (float) (v[i] / Math.sqrt(n) * length);
+        }
+        return out;
+    }
+
+    /** A [rows, D] tensor. */
+    static Tensor matrix(java.util.List<float[]> rows) {
+        ByteBuffer data = ByteBuffer.allocate(rows.size() * D * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float[] row : rows) {
+            for (float x : row) {
+                data.putFloat(x);
+            }
+        }
+        return Tensor.newBuilder().addShape(rows.size()).addShape(D).setData(ByteString.copyFrom(data.array())).build();
+    }
+
+    /** The rows of a [B, D] tensor. */
+    public static float[][] rows(Tensor t) {
+        java.nio.FloatBuffer f = t.getData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[][] out = new float[(int) t.getShape(0)][(int) t.getShape(1)];
+        for (float[] row : out) {
+            f.get(row);
+        }
+        return out;
+    }
+
+    static TextEncoding encoding(java.util.List<String> prompts) {
+        java.util.List<float[]> rows = new java.util.ArrayList<>();
+        for (String prompt : prompts) {
+            rows.add(textEmbedding(prompt));
+        }
+        int batch = prompts.size();
+        return TextEncoding.newBuilder()
+                .setTextEmbeds(matrix(rows))
+                .setLastHiddenState(tensor(0.25f, batch, L, W))
+                .setAttentionMask(tensor(1f, batch, L))
+                .build();
+    }
+
     static TextEncoding encoding(int batch) {
         return TextEncoding.newBuilder()
                 .setTextEmbeds(tensor(0.5f, batch, D))
@@ -181,7 +249,7 @@ public final class FakeStages implements AutoCloseable {
             }
             response.onNext(
                     EncodeTextResponse.newBuilder()
-                            .setConditional(encoding(request.getPromptsCount()))
+                            .setConditional(encoding(request.getPromptsList()))
                             .setUnconditional(encoding(1))
                             .build());
             response.onCompleted();
@@ -207,9 +275,13 @@ public final class FakeStages implements AutoCloseable {
                     return;
                 }
             }
+            java.util.List<float[]> embeds = new java.util.ArrayList<>();
+            for (ByteString image : request.getImagesList()) {
+                embeds.add(imageEmbedding(image.toByteArray()));
+            }
             response.onNext(
                     org.unclip.api.v1.EncodeImageResponse.newBuilder()
-                            .setImageEmbeds(tensor(0.3f, request.getImagesCount(), D))
+                            .setImageEmbeds(matrix(embeds))
                             .build());
             response.onCompleted();
         }
@@ -228,8 +300,10 @@ public final class FakeStages implements AutoCloseable {
                                 .asRuntimeException());
                 return;
             }
-            if (request.getSeedsCount() == 0 || request.getText().getTextEmbeds().getShape(0) != 1) {
-                response.onError(Status.INVALID_ARGUMENT.withDescription("expected seeds and a batch-1 text").asRuntimeException());
+            long textBatch = request.getText().getTextEmbeds().getShape(0);
+            if (request.getSeedsCount() == 0 || textBatch != 1 && textBatch != request.getSeedsCount()) {
+                response.onError(
+                        Status.INVALID_ARGUMENT.withDescription("expected seeds and a text of batch 1 or one per seed").asRuntimeException());
                 return;
             }
             if (steps == 150) {
@@ -242,9 +316,14 @@ public final class FakeStages implements AutoCloseable {
                                 .setProgress(Progress.newBuilder().setStage("prior").setStep(i).setTotalSteps(steps))
                                 .build());
             }
+            float[][] text = rows(request.getText().getTextEmbeds());
+            java.util.List<float[]> embeds = new java.util.ArrayList<>();
+            for (int i = 0; i < request.getSeedsCount(); i++) {
+                embeds.add(priorEmbedding(text[textBatch == 1 ? 0 : i], request.getSeeds(i)));
+            }
             response.onNext(
                     PriorEvent.newBuilder()
-                            .setResult(PriorResult.newBuilder().setImageEmbeds(tensor(0.1f, request.getSeedsCount(), D)))
+                            .setResult(PriorResult.newBuilder().setImageEmbeds(matrix(embeds)))
                             .build());
             response.onCompleted();
         }
