@@ -40,7 +40,8 @@ public final class GenerationRequestParser {
 
     private static final List<String> IGNORED_STRING_FIELDS = List.of("quality", "style");
 
-    private static final Set<String> KNOWN_FIELDS =
+    /** The fields of a generation body. */
+    static final Set<String> KNOWN_FIELDS =
             Set.of(
                     "prompt",
                     "n",

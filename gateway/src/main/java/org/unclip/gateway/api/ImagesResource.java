@@ -23,6 +23,14 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
@@ -51,6 +59,7 @@ import org.unclip.gateway.jobs.StoredImage;
  */
 @Path("/v1/images")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Images", description = "The OpenAI images API (DALL·E 2 subset) and the embedding arithmetic of the DALL·E 2 paper.")
 public class ImagesResource {
 
     /** Names the job behind a response, for {@code GET /v1/images/jobs/{job}}. */
@@ -74,13 +83,22 @@ public class ImagesResource {
 
     @POST
     @Path("/generations")
+    @Operation(operationId = "createImage", summary = "Create images from a prompt",
+            description = "Text encoder → prior → decoder cascade, queued as a job; the request waits for it (`unclip.jobs.wait-timeout`).")
+    @APIResponse(responseCode = "200", description = "The images, in the OpenAI shape (plus each image's seed).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ImagesResponse.class)))
+    @APIResponse(responseCode = "400", description = OpenApiText.BAD_REQUEST, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "409", description = OpenApiText.CONFLICT, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "429", description = OpenApiText.QUEUE_FULL, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "default", description = OpenApiText.SERVER, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+
     @Consumes(MediaType.WILDCARD)
     @Blocking
     public CompletionStage<Response> generate(
-            byte[] body,
+            @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Generation.class))) byte[] body,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-            @HeaderParam(RequestIds.HEADER) String requestId,
-            @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
+            @Parameter(description = OpenApiText.REQUEST_ID) @HeaderParam(RequestIds.HEADER) String requestId,
+            @Parameter(description = OpenApiText.IDEMPOTENCY_KEY) @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @Context UriInfo uriInfo) {
         Duration timeout = config.jobs().waitTimeout();
@@ -97,6 +115,16 @@ public class ImagesResource {
      */
     @POST
     @Path("/variations")
+    @Operation(operationId = "createImageVariation", summary = "Create variations of an image",
+            description = "The image's CLIP image embedding (image encoder) conditions the decoder for every seed; no prompt, no prior.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.MULTIPART_FORM_DATA, schema = @Schema(implementation = ApiSchemas.Variation.class)))
+    @APIResponse(responseCode = "200", description = "The images, in the OpenAI shape (plus each image's seed).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ImagesResponse.class)))
+    @APIResponse(responseCode = "400", description = OpenApiText.BAD_REQUEST, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "409", description = OpenApiText.CONFLICT, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "429", description = OpenApiText.QUEUE_FULL, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "default", description = OpenApiText.SERVER, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Blocking
     public CompletionStage<Response> variations(
@@ -110,8 +138,8 @@ public class ImagesResource {
             @RestForm("decoder_steps") String decoderSteps,
             @RestForm("upsampler_steps") String upsamplerSteps,
             @RestForm("decoder_guidance_scale") String decoderGuidanceScale,
-            @HeaderParam(RequestIds.HEADER) String requestId,
-            @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
+            @Parameter(description = OpenApiText.REQUEST_ID) @HeaderParam(RequestIds.HEADER) String requestId,
+            @Parameter(description = OpenApiText.IDEMPOTENCY_KEY) @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @Context UriInfo uriInfo) {
         java.util.Map<String, String> fields = new java.util.TreeMap<>();
@@ -160,13 +188,24 @@ public class ImagesResource {
      */
     @POST
     @Path("/interpolations")
+    @Operation(operationId = "createImageInterpolation", summary = "Interpolate between two prompts or images",
+            description = "Frames between the CLIP image embeddings of `from` and `to` (a prompt through the prior, or a base64 PNG "
+                    + "through the image encoder): slerp of the directions, linear interpolation of the lengths, θ evenly spaced "
+                    + "in [0, 1]; every frame decoded with the same seed and the empty prompt.")
+    @APIResponse(responseCode = "200", description = "The images, in the OpenAI shape (plus each image's seed and its `theta`).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ImagesResponse.class)))
+    @APIResponse(responseCode = "400", description = OpenApiText.BAD_REQUEST, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "409", description = OpenApiText.CONFLICT, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "429", description = OpenApiText.QUEUE_FULL, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "default", description = OpenApiText.SERVER, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+
     @Consumes(MediaType.WILDCARD)
     @Blocking
     public CompletionStage<Response> interpolations(
-            byte[] body,
+            @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Interpolation.class))) byte[] body,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-            @HeaderParam(RequestIds.HEADER) String requestId,
-            @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
+            @Parameter(description = OpenApiText.REQUEST_ID) @HeaderParam(RequestIds.HEADER) String requestId,
+            @Parameter(description = OpenApiText.IDEMPOTENCY_KEY) @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @Context UriInfo uriInfo) {
         return manipulation(JobSpec.INTERPOLATION, body, contentType, requestId, idempotencyKey, authorization, uriInfo);
@@ -179,13 +218,24 @@ public class ImagesResource {
      */
     @POST
     @Path("/text_diffs")
+    @Operation(operationId = "createImageTextDiff", summary = "Move an image towards a caption change (text diff)",
+            description = "Frames slerp(z, normalize(t(to_text) − t(from_text)), θ) for θ evenly spaced in [0, max_theta], z the CLIP "
+                    + "image embedding of the start (`prompt` through the prior, or `image`), t CLIP text embeddings; every frame "
+                    + "decoded with the same seed and the empty prompt.")
+    @APIResponse(responseCode = "200", description = "The images, in the OpenAI shape (plus each image's seed and its `theta`).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ImagesResponse.class)))
+    @APIResponse(responseCode = "400", description = OpenApiText.BAD_REQUEST, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "409", description = OpenApiText.CONFLICT, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "429", description = OpenApiText.QUEUE_FULL, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "default", description = OpenApiText.SERVER, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+
     @Consumes(MediaType.WILDCARD)
     @Blocking
     public CompletionStage<Response> textDiffs(
-            byte[] body,
+            @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.TextDiff.class))) byte[] body,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-            @HeaderParam(RequestIds.HEADER) String requestId,
-            @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
+            @Parameter(description = OpenApiText.REQUEST_ID) @HeaderParam(RequestIds.HEADER) String requestId,
+            @Parameter(description = OpenApiText.IDEMPOTENCY_KEY) @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @Context UriInfo uriInfo) {
         return manipulation(JobSpec.TEXT_DIFF, body, contentType, requestId, idempotencyKey, authorization, uriInfo);
@@ -212,8 +262,13 @@ public class ImagesResource {
      */
     @POST
     @Path("/edits")
+    @Operation(operationId = "createImageEdit", summary = "Image edits (not supported)",
+            description = "Always 400 `unsupported_operation`: the model families served here have no inpainting decoder.")
+    @APIResponse(responseCode = "400", description = OpenApiText.BAD_REQUEST, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+
     @Consumes(MediaType.WILDCARD)
-    public Response edits(byte[] body) {
+    public Response edits(@RequestBody(content = @Content(mediaType = MediaType.MULTIPART_FORM_DATA, schema = @Schema(type = SchemaType.OBJECT, description = "Read and ignored."))) byte[] body) {
         throw new ApiException(
                 ApiError.invalidRequest(
                         "Image edits (inpainting) are not supported: this server's unCLIP model family has no inpainting "
@@ -241,8 +296,15 @@ public class ImagesResource {
 
     @GET
     @Path("/results/{job}/{index: [0-9]{1,3}}.png")
+    @Operation(operationId = "getImageResult", summary = "An image of a finished job",
+            description = "The PNG behind a `url` result, until it expires (`unclip.jobs.result-ttl`). Open even when API keys are configured.")
+    @APIResponse(responseCode = "200", description = "The PNG.", content = @Content(mediaType = "image/png", schema = @Schema(type = SchemaType.STRING, format = "binary")))
+    @APIResponse(responseCode = "404", description = "No such job, or its images expired.", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+
     @Produces({"image/png", MediaType.APPLICATION_JSON})
-    public Response image(@PathParam("job") String jobId, @PathParam("index") int index) {
+    public Response image(
+            @Parameter(description = OpenApiText.JOB_ID) @PathParam("job") String jobId,
+            @Parameter(description = "The image's index in the response's `data`.") @PathParam("index") int index) {
         if (!JOB_ID.matcher(jobId).matches()) {
             throw new ApiException(ApiError.notFound("No image " + index + " of job '" + jobId + "': no such job."));
         }
@@ -258,7 +320,12 @@ public class ImagesResource {
 
     @GET
     @Path("/jobs/{job}")
-    public JobView job(@PathParam("job") String jobId, @Context UriInfo uriInfo) {
+    @Operation(operationId = "getImageJob", summary = "A job's state (same as GET /v1/jobs/{id}, without queue position and seeds)")
+    @APIResponse(responseCode = "200", description = "The job.", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
+    @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "404", description = "No such job, or its images expired.", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+
+    public JobView job(@Parameter(description = OpenApiText.JOB_ID) @PathParam("job") String jobId, @Context UriInfo uriInfo) {
         Optional<JobStore.StoredJob> found = JOB_ID.matcher(jobId).matches() ? store.load(jobId) : Optional.empty();
         JobStore.StoredJob job =
                 found.orElseThrow(

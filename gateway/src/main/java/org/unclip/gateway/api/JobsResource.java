@@ -36,6 +36,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 import org.unclip.gateway.config.GatewayConfig;
 import org.unclip.gateway.errors.ApiError;
@@ -60,6 +68,7 @@ import org.unclip.gateway.redis.RedisConnections;
  */
 @Path("/v1/jobs")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Jobs", description = "Asynchronous jobs: queue, follow (state or Server-Sent Events), cancel.")
 public class JobsResource {
 
     private static final Logger LOG = Logger.getLogger(JobsResource.class);
@@ -96,11 +105,21 @@ public class JobsResource {
     @POST
     @Consumes(MediaType.WILDCARD)
     @Blocking
+    @Operation(operationId = "createJob", summary = "Queue a job and answer at once",
+            description = "A generation (the body of /v1/images/generations), or with `type` an interpolation or text diff (the body "
+                    + "of that endpoint). Answers 202 with the job and `Location: /v1/jobs/{id}`; the decoder sends previews "
+                    + "(see the events).")
+    @APIResponse(responseCode = "202", description = "The queued job (or, for a repeated Idempotency-Key, the earlier one).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
+    @APIResponse(responseCode = "400", description = OpenApiText.BAD_REQUEST, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "409", description = "`job_finished`: the job already succeeded or failed; or a reused Idempotency-Key (`idempotency_key_reused`).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "429", description = OpenApiText.QUEUE_FULL, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "default", description = "Redis is unavailable (503).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
     public Response submit(
-            byte[] body,
+            @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Job.class))) byte[] body,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-            @HeaderParam(RequestIds.HEADER) String requestId,
-            @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
+            @Parameter(description = OpenApiText.REQUEST_ID) @HeaderParam(RequestIds.HEADER) String requestId,
+            @Parameter(description = OpenApiText.IDEMPOTENCY_KEY) @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @Context UriInfo uriInfo) {
         JobSubmitter.Submitted submitted =
@@ -127,14 +146,24 @@ public class JobsResource {
     @GET
     @Path("/{job}")
     @Blocking
-    public Response get(@PathParam("job") String jobId, @Context UriInfo uriInfo) {
+    @Operation(operationId = "getJob", summary = "A job: state, stage and step, queue position, seeds, and its images once it succeeded")
+    @APIResponse(responseCode = "200", description = "The job.", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
+    @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "404", description = "No such job (or it expired).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    public Response get(@Parameter(description = OpenApiText.JOB_ID) @PathParam("job") String jobId, @Context UriInfo uriInfo) {
         return Response.ok(view(jobId, uriInfo)).header(ImagesResource.JOB_ID_HEADER, jobId).build();
     }
 
     @DELETE
     @Path("/{job}")
     @Blocking
-    public Response cancel(@PathParam("job") String jobId, @Context UriInfo uriInfo) {
+    @Operation(operationId = "cancelJob", summary = "Cancel a queued or running job",
+            description = "The running stage stops within one step; a queued job never runs. Cancelling a cancelled job is not an error.")
+    @APIResponse(responseCode = "200", description = "The job, `state: cancelled`.", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
+    @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "404", description = "No such job (or it expired).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "409", description = "`job_finished`: the job already succeeded or failed; or a reused Idempotency-Key (`idempotency_key_reused`).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    public Response cancel(@Parameter(description = OpenApiText.JOB_ID) @PathParam("job") String jobId, @Context UriInfo uriInfo) {
         Optional<JobState> previous = validId(jobId) ? store.cancel(jobId) : Optional.empty();
         JobState was = previous.orElseThrow(() -> notFound(jobId));
         if (was == JobState.SUCCEEDED || was == JobState.FAILED) {
@@ -163,8 +192,18 @@ public class JobsResource {
     @Path("/{job}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Blocking
+    @Operation(operationId = "streamJobEvents", summary = "The job's events as Server-Sent Events",
+            description = "The whole history, then live until `completed`, `failed` or `cancelled`. Events: `queued`, `started`, "
+                    + "`stage`, `progress`, `preview` (base64 PNG of the decoder's current x0 prediction), `completed`, `failed`, "
+                    + "`cancelled`; each with `id` (send it back as `Last-Event-ID` to resume) and JSON `data`.")
+    @APIResponse(responseCode = "200", description = "The event stream.",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING)))
+    @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "404", description = "No such job (or it expired).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
     public Multi<OutboundSseEvent> events(
-            @PathParam("job") String jobId, @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse) {
+            @Parameter(description = OpenApiText.JOB_ID) @PathParam("job") String jobId,
+            @Parameter(description = "Resume after this event id (a Redis stream entry id).") @HeaderParam("Last-Event-ID") String lastEventId,
+            @Context Sse sse) {
         if (!validId(jobId) || store.state(jobId).isEmpty()) {
             throw notFound(jobId);
         }

@@ -1,6 +1,7 @@
 package org.unclip.gateway.errors;
 
 import java.util.Objects;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * One error as the OpenAI API reports it, plus the HTTP status it travels with.
@@ -48,8 +49,16 @@ public record ApiError(int status, String type, String message, String param, St
     }
 
     /** The top-level error object. */
-    public record Body(Detail error) {}
+    @Schema(name = "ErrorResponse", description = "Every error: `{\"error\": {...}}`, with an `x-request-id` header.")
+    public record Body(@Schema(required = true) Detail error) {}
 
     /** The inner error object; Jackson writes the nulls, as OpenAI does. */
-    public record Detail(String message, String type, String param, String code) {}
+    @Schema(name = "Error", description = "All four keys are always present; `param` and `code` may be null.")
+    public record Detail(
+            @Schema(required = true, description = "What went wrong and, where it helps, what was expected.") String message,
+            @Schema(required = true, enumeration = {"invalid_request_error", "server_error"}) String type,
+            @Schema(required = true, nullable = true, description = "The request field at fault, e.g. `prompt` or `from.image`.")
+                    String param,
+            @Schema(required = true, nullable = true, description = "A machine-readable reason, e.g. `invalid_value`, `queue_full`.")
+                    String code) {}
 }

@@ -141,9 +141,46 @@ class MeshEndToEndIT {
                 .isNotEqualTo(four.get("data").get(0).get("b64_json").asText());
     }
 
+    @Test
+    void interpolationFramesAreValidPngs_andTheFirstFrameIsDeterministic() throws Exception {
+        String body =
+                """
+                {"from": {"prompt": "a large red circle in the center on a blue background"},
+                  "to": {"prompt": "a large yellow square in the center on a black background"},
+                  "frames": %d, "seed": 321, "size": "64x64", "response_format": "b64_json"}
+                """;
+        HttpResponse<String> three = post("/v1/images/interpolations", body.formatted(3));
+        assertThat(three.statusCode()).as(three.body()).isEqualTo(200);
+        JsonNode frames = JSON.readTree(three.body()).get("data");
+        assertThat(frames).hasSize(3);
+        double[] thetas = {0, 0.5, 1};
+        for (int i = 0; i < 3; i++) {
+            JsonNode frame = frames.get(i);
+            assertThat(frame.get("theta").asDouble()).isEqualTo(thetas[i]);
+            assertThat(frame.get("seed").asLong()).isEqualTo(321L);
+            byte[] png = Base64.getDecoder().decode(frame.get("b64_json").asText());
+            assertThat(png).startsWith(PNG_SIGNATURE);
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+            assertThat(image.getWidth()).isEqualTo(64);
+            assertThat(image.getHeight()).isEqualTo(64);
+        }
+        assertThat(frames.get(0).get("b64_json").asText()).isNotEqualTo(frames.get(2).get("b64_json").asText());
+
+        // Frame 0 is the first prompt's prior sample decoded with the seed: the same again, even
+        // in a request with fewer frames.
+        HttpResponse<String> two = post("/v1/images/interpolations", body.formatted(2));
+        assertThat(two.statusCode()).as(two.body()).isEqualTo(200);
+        assertThat(JSON.readTree(two.body()).get("data").get(0).get("b64_json").asText())
+                .isEqualTo(frames.get(0).get("b64_json").asText());
+    }
+
     private HttpResponse<String> post(String body) throws IOException, InterruptedException {
+        return post("/v1/images/generations", body);
+    }
+
+    private HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
         HttpRequest request =
-                HttpRequest.newBuilder(mesh.uri("/v1/images/generations"))
+                HttpRequest.newBuilder(mesh.uri(path))
                         .timeout(Duration.ofMinutes(5))
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body))
