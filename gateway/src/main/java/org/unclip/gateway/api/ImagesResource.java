@@ -286,7 +286,7 @@ public class ImagesResource {
                     Response response =
                             error == null
                                     ? respond(jobId, submitted.responseFormat(), baseUrl, done, submitted.thetas())
-                                    : respondToWaitFailure(jobId, submitted.requestId(), timeout, error);
+                                    : respondToWaitFailure(jobId, submitted, timeout, error);
                     if (submitted.replayed()) {
                         response.getHeaders().putSingle(JobSubmitter.REPLAYED, "true");
                     }
@@ -386,7 +386,8 @@ public class ImagesResource {
                 .build();
     }
 
-    private Response respondToWaitFailure(String jobId, String requestId, Duration timeout, Throwable error) {
+    private Response respondToWaitFailure(String jobId, JobSubmitter.Submitted submitted, Duration timeout, Throwable error) {
+        String requestId = submitted.requestId();
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof TimeoutException) {
             LOG.warnf("request %s: job %s not finished within %s", requestId, jobId, timeout);
@@ -397,6 +398,21 @@ public class ImagesResource {
                                     "timeout"))
                     .header(JOB_ID_HEADER, jobId)
                     // Retrying would queue the same work again behind the job that is still running.
+                    .header(ErrorResponses.SHOULD_RETRY, "false")
+                    .build();
+        }
+        if (cause instanceof JobWaiter.JobGoneException && submitted.replayed()) {
+            // The key's job still exists (else the key would have been free) but its images are
+            // gone (unclip.jobs.result-ttl): the client's answer is to ask again with a new key.
+            return ErrorResponses.builder(
+                            new ApiError(
+                                    404,
+                                    ApiError.INVALID_REQUEST,
+                                    "The images of job " + jobId + ", made for an earlier request with this Idempotency-Key, have "
+                                            + "expired. Send the request with a new Idempotency-Key to generate them again.",
+                                    null,
+                                    "result_expired"))
+                    .header(JOB_ID_HEADER, jobId)
                     .header(ErrorResponses.SHOULD_RETRY, "false")
                     .build();
         }

@@ -293,6 +293,13 @@ public class JobSubmitter {
                 store.storeInputs(jobId, inputs);
             }
             result = store.submit(jobId, spec, waitUntil, config.jobs().maxQueued(), idempotency);
+            if (result.outcome() == JobStore.Submission.Outcome.EXISTING && store.state(result.jobId()).isEmpty()) {
+                // The key's job has expired (job-ttl is shorter than idempotency-ttl), so there is
+                // nothing left to replay: the key is free again and this request is a new one.
+                LOG.debugf("request %s: the job %s of its Idempotency-Key has expired; queuing a new one", rid, result.jobId());
+                store.releaseIdempotency(idempotency, result);
+                result = store.submit(jobId, spec, waitUntil, config.jobs().maxQueued(), idempotency);
+            }
             if (!inputs.isEmpty() && result.outcome() != JobStore.Submission.Outcome.CREATED) {
                 store.deleteInputs(jobId, inputs.size());
             }

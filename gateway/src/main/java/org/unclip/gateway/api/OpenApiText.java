@@ -17,6 +17,7 @@ final class OpenApiText {
     static final String REQUEST_ID = "Your id for the request (echoed in the response's `x-request-id` and passed to the stages); one is made when absent.";
     static final String IDEMPOTENCY_KEY =
             "1–255 characters: a repeated request with the same key and body does no new work and answers the same job "
-                    + "(`Idempotent-Replayed: true`); the same key with another body is 409.";
+                    + "(`Idempotent-Replayed: true`) while that job exists; the same key with another body is 409. Once the job has "
+                    + "expired the key is free again (a new job); a repeat whose images expired first is 404 `result_expired`.";
     static final String JOB_ID = "The job id (32 lower-case hex digits), as in the `x-unclip-job-id` header and `GET /v1/jobs/{id}`.";
 }

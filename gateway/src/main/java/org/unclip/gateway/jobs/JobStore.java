@@ -223,6 +223,30 @@ public class JobStore {
         }
     }
 
+    /**
+     * Frees an Idempotency-Key whose job has expired: deletes its record, but only while the
+     * record still names that job (a concurrent request may have taken the key meanwhile).
+     *
+     * @param existing the {@link Submission.Outcome#EXISTING} answer that named the expired job
+     * @return true when the record was deleted
+     */
+    public boolean releaseIdempotency(Idempotency idempotency, Submission existing) {
+        Long deleted =
+                redis.commands()
+                        .eval(
+                                RELEASE_IDEMPOTENCY_SCRIPT,
+                                ScriptOutputType.INTEGER,
+                                new String[] {keys.idempotency(idempotency.scopedKeyHash())},
+                                existing.jobId() + "|" + existing.existingFingerprint());
+        return deleted != null && deleted > 0;
+    }
+
+    private static final String RELEASE_IDEMPOTENCY_SCRIPT =
+            """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+            return 0
+            """;
+
     /** What {@link #submit(String, JobSpec, Instant, int, Idempotency)} did. */
     public record Submission(Outcome outcome, String jobId, String existingFingerprint) {
         public enum Outcome {

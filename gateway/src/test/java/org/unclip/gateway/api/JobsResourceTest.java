@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -325,6 +326,71 @@ class JobsResourceTest {
         assertThat(second.headers().firstValue("x-unclip-job-id")).isEqualTo(first.headers().firstValue("x-unclip-job-id"));
         assertThat(JSON.readTree(second.body()).get("data")).isEqualTo(JSON.readTree(first.body()).get("data"));
         assertThat(streamLength()).isEqualTo(before + 1);
+    }
+
+    /** What Redis does once job-ttl / result-ttl have passed. */
+    private void expire(String jobId, boolean jobToo) {
+        redis().del(prefix + "result:" + jobId);
+        if (jobToo) {
+            redis().del(prefix + "job:" + jobId, prefix + "job-events:" + jobId);
+        }
+    }
+
+    @Test
+    void idempotencyKey_afterItsJobExpired_isFreeAgain_andQueuesANewJob() throws Exception {
+        String key = "key-" + UUID.randomUUID();
+        String body = "{\"prompt\":\"a teal square\",\"size\":\"64x64\"}";
+        String first = submitted(postJob(body, key));
+        awaitState(first, "succeeded");
+        expire(first, true);
+        long before = streamLength();
+
+        HttpResponse<String> again = postJob(body, key);
+
+        String second = submitted(again);
+        assertThat(second).isNotEqualTo(first);
+        assertThat(again.headers().firstValue("idempotent-replayed")).isEmpty();
+        assertThat(streamLength()).isEqualTo(before + 1);
+        // The key now names the new job.
+        HttpResponse<String> replay = postJob(body, key);
+        assertThat(submitted(replay)).isEqualTo(second);
+        assertThat(replay.headers().firstValue("idempotent-replayed")).hasValue("true");
+        awaitState(second, "succeeded");
+    }
+
+    @Test
+    void idempotencyKey_onGenerations_afterItsJobExpired_makesTheImagesAgain() throws Exception {
+        String key = "key-" + UUID.randomUUID();
+        String body = "{\"prompt\":\"a teal circle\",\"size\":\"64x64\",\"seed\":3}";
+        HttpResponse<String> first = post("/v1/images/generations", body, key);
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        String firstJob = first.headers().firstValue("x-unclip-job-id").orElseThrow();
+        expire(firstJob, true);
+
+        HttpResponse<String> again = post("/v1/images/generations", body, key);
+
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+        assertThat(again.headers().firstValue("x-unclip-job-id")).isPresent().isNotEqualTo(Optional.of(firstJob));
+        assertThat(again.headers().firstValue("idempotent-replayed")).isEmpty();
+        assertThat(JSON.readTree(again.body()).get("data")).isEqualTo(JSON.readTree(first.body()).get("data"));
+    }
+
+    @Test
+    void idempotencyKey_onGenerations_whoseImagesExpired_is404_notA5xx() throws Exception {
+        String key = "key-" + UUID.randomUUID();
+        String body = "{\"prompt\":\"a teal triangle\",\"size\":\"64x64\"}";
+        HttpResponse<String> first = post("/v1/images/generations", body, key);
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        String firstJob = first.headers().firstValue("x-unclip-job-id").orElseThrow();
+        expire(firstJob, false);
+
+        HttpResponse<String> again = post("/v1/images/generations", body, key);
+
+        assertOpenAiError(again, 404, "result_expired");
+        assertThat(JSON.readTree(again.body()).at("/error/type").asText()).isEqualTo("invalid_request_error");
+        assertThat(JSON.readTree(again.body()).at("/error/message").asText()).contains("new Idempotency-Key");
+        assertThat(again.headers().firstValue("x-should-retry")).hasValue("false");
+        assertThat(again.headers().firstValue("x-unclip-job-id")).hasValue(firstJob);
     }
 
     @Test
