@@ -330,14 +330,11 @@ public class JobSubmitter {
             case QUEUE_FULL:
             default:
                 Duration retryAfter = config.jobs().queueFullRetryAfter();
+                // OpenAI's rate-limit shape, so that clients treat it as "come back later".
                 throw new ApiException(
-                                new ApiError(
-                                        429,
-                                        ApiError.SERVER_ERROR,
+                                ApiError.rateLimited(
                                         "The job queue is full (" + config.jobs().maxQueued() + " jobs waiting); retry after "
-                                                + Math.max(1, retryAfter.toSeconds()) + " s.",
-                                        null,
-                                        "queue_full"),
+                                                + Math.max(1, retryAfter.toSeconds()) + " s."),
                                 null,
                                 null)
                         .withHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));

@@ -11,7 +11,8 @@ final class OpenApiText {
             "A client mistake (`invalid_request_error`; `param` names the field, `code` the reason), also when a stage rejects the request.";
     static final String UNAUTHORIZED = "API keys are configured (`unclip.api.keys`) and the request has no valid `Authorization: Bearer <key>`.";
     static final String CONFLICT = "The job was cancelled (`job_cancelled`), or the Idempotency-Key was used with another body (`idempotency_key_reused`).";
-    static final String QUEUE_FULL = "The job queue is full (`queue_full`); retry after `Retry-After` seconds.";
+    static final String QUEUE_FULL = "The job queue is full (`unclip.jobs.max-queued` jobs waiting): type `requests`, code `rate_limit_exceeded`, as "
+            + "OpenAI's rate limits; retry after `Retry-After` seconds.";
     static final String SERVER = "A stage failed (502), is unavailable (503) or did not answer in time (504), or Redis is down (503); "
             + "504 `timeout` when the images were not ready within `unclip.jobs.wait-timeout` (the job may still finish).";
     static final String REQUEST_ID = "Your id for the request (echoed in the response's `x-request-id` and passed to the stages); one is made when absent.";

@@ -10,7 +10,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * present, {@code param} and {@code code} may be null.
  *
  * @param status HTTP status code
- * @param type {@link #INVALID_REQUEST} for client mistakes, {@link #SERVER_ERROR} otherwise
+ * @param type {@link #INVALID_REQUEST} for client mistakes, {@link #RATE_LIMIT} for a 429 (come back
+ *     later), {@link #SERVER_ERROR} otherwise
  * @param message what went wrong and, where it helps, what was expected
  * @param param the request field at fault, or null
  * @param code a machine-readable reason, or null
@@ -19,6 +20,9 @@ public record ApiError(int status, String type, String message, String param, St
 
     public static final String INVALID_REQUEST = "invalid_request_error";
     public static final String SERVER_ERROR = "server_error";
+    /** The type OpenAI gives its request-rate 429s (with code {@link #RATE_LIMIT_EXCEEDED}). */
+    public static final String RATE_LIMIT = "requests";
+    public static final String RATE_LIMIT_EXCEEDED = "rate_limit_exceeded";
 
     public ApiError {
         if (status < 400 || status > 599) {
@@ -36,6 +40,11 @@ public record ApiError(int status, String type, String message, String param, St
     /** A 404 for something that does not exist (or has expired). */
     public static ApiError notFound(String message) {
         return new ApiError(404, INVALID_REQUEST, message, null, null);
+    }
+
+    /** A 429: too much work waiting; the same request may succeed later. */
+    public static ApiError rateLimited(String message) {
+        return new ApiError(429, RATE_LIMIT, message, null, RATE_LIMIT_EXCEEDED);
     }
 
     /** A 5xx the client cannot fix by changing the request. */
@@ -56,9 +65,12 @@ public record ApiError(int status, String type, String message, String param, St
     @Schema(name = "Error", description = "All four keys are always present; `param` and `code` may be null.")
     public record Detail(
             @Schema(required = true, description = "What went wrong and, where it helps, what was expected.") String message,
-            @Schema(required = true, enumeration = {"invalid_request_error", "server_error"}) String type,
+            @Schema(required = true, enumeration = {"invalid_request_error", "requests", "server_error"},
+                    description = "`invalid_request_error` for client mistakes, `requests` for a 429 (as OpenAI's rate limits), "
+                            + "`server_error` otherwise.")
+                    String type,
             @Schema(required = true, nullable = true, description = "The request field at fault, e.g. `prompt` or `from.image`.")
                     String param,
-            @Schema(required = true, nullable = true, description = "A machine-readable reason, e.g. `invalid_value`, `queue_full`.")
+            @Schema(required = true, nullable = true, description = "A machine-readable reason, e.g. `invalid_value`, `rate_limit_exceeded`.")
                     String code) {}
 }

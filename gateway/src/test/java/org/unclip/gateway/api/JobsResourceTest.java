@@ -426,9 +426,12 @@ class JobsResourceTest {
             HttpResponse<String> refused = postJob("{\"prompt\":\"a red circle\",\"size\":\"64x64\"}", key);
             HttpResponse<String> refusedSync = post("/v1/images/generations", "{\"prompt\":\"a red circle\",\"size\":\"64x64\"}", null);
 
-            assertOpenAiError(refused, 429, "queue_full");
+            assertOpenAiError(refused, 429, "rate_limit_exceeded");
+            assertThat(JSON.readTree(refused.body()).at("/error/type").asText()).isEqualTo("requests");
+            assertThat(JSON.readTree(refused.body()).at("/error/message").asText()).contains("queue is full");
             assertThat(refused.headers().firstValue("retry-after")).hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isPositive());
-            assertOpenAiError(refusedSync, 429, "queue_full");
+            assertOpenAiError(refusedSync, 429, "rate_limit_exceeded");
+            assertThat(JSON.readTree(refusedSync.body()).at("/error/type").asText()).isEqualTo("requests");
             assertThat(streamLength()).isEqualTo(streamBefore);
             assertThat(redis().keys(prefix + "*")).hasSize((int) keysBefore);
             assertThat(redis().zcard(queue)).isEqualTo(maxQueued);

@@ -8,6 +8,7 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.InternalServerException;
+import com.openai.errors.RateLimitException;
 import com.openai.models.images.Image;
 import com.openai.models.images.ImageCreateVariationParams;
 import com.openai.models.images.ImageEditParams;
@@ -30,12 +31,14 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import javax.imageio.ImageIO;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.unclip.gateway.jobs.Seeds;
 import org.unclip.gateway.testing.FakeStages;
 import org.unclip.gateway.testing.FakeStagesResource;
+import org.unclip.gateway.testing.TestRedis;
 
 /**
  * The gateway driven by the official OpenAI Java SDK ({@code com.openai:openai-java}), pointed at
@@ -48,6 +51,12 @@ class OpenAiSdkTest {
 
     @TestHTTPResource("/")
     URI base;
+
+    @ConfigProperty(name = "unclip.redis.key-prefix")
+    String prefix;
+
+    @ConfigProperty(name = "unclip.jobs.max-queued")
+    int maxQueued;
 
     FakeStages stages;
 
@@ -236,6 +245,33 @@ class OpenAiSdkTest {
             assertThat(e.getMessage()).contains("inpaint");
         } finally {
             Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void aFullQueue_throwsTheSdksRateLimitException_withRetryAfter() {
+        String queue = prefix + "queue";
+        List<String> fillers = new java.util.ArrayList<>();
+        long now = System.currentTimeMillis();
+        try (TestRedis redis = new TestRedis()) {
+            for (int i = 0; i < maxQueued; i++) {
+                fillers.add("sdk-filler-" + i);
+                redis.sync().zadd(queue, now, "sdk-filler-" + i);
+            }
+            try {
+                RateLimitException e =
+                        catchThrowableOfType(
+                                RateLimitException.class,
+                                () -> client.images().generate(ImageGenerateParams.builder().prompt("a red circle").build()));
+
+                assertThat(e.statusCode()).isEqualTo(429);
+                assertThat(e.type()).hasValue("requests");
+                assertThat(e.code()).hasValue("rate_limit_exceeded");
+                assertThat(e.getMessage()).contains("queue is full");
+                assertThat(e.headers().values("retry-after")).singleElement().satisfies(v -> assertThat(Long.parseLong(v)).isPositive());
+            } finally {
+                redis.sync().zrem(queue, fillers.toArray(String[]::new));
+            }
         }
     }
 
