@@ -47,9 +47,10 @@ import org.unclip.api.v1.TextEncoding;
  *   <li>prior steps outside [2, 200] (0 = default): prior answers INVALID_ARGUMENT
  *   <li>decoder guidance scale 99: decoder answers INTERNAL
  *   <li>decoder steps 4242: decoder answers an image too few
- *   <li>prior steps 150: the prior is slow (50 ms a step, 7.5 s in all), stops as soon as its call
- *       is cancelled and counts that in {@link #priorCancellations}
- *   <li>decoder previews requested: every decoder progress event carries a small PNG
+ *   <li>prior steps 150 or prior guidance scale 77: the prior is slow (150 steps of 50 ms, 7.5 s in
+ *       all), stops as soon as its call is cancelled and counts that in {@link #priorCancellations}
+ *   <li>decoder previews requested: every decoder progress event carries a small PNG (8 px, one
+ *       colour per step)
  * </ul>
  *
  * Every prompt the text encoder sees is recorded in {@link #prompts}; its {@code text_embeds} row
@@ -306,8 +307,8 @@ public final class FakeStages implements AutoCloseable {
                         Status.INVALID_ARGUMENT.withDescription("expected seeds and a text of batch 1 or one per seed").asRuntimeException());
                 return;
             }
-            if (steps == 150) {
-                slow(steps, (io.grpc.stub.ServerCallStreamObserver<PriorEvent>) response);
+            if (steps == 150 || request.getGuidanceScale() == 77f) {
+                slow(150, (io.grpc.stub.ServerCallStreamObserver<PriorEvent>) response);
                 return;
             }
             for (int i = 1; i <= steps; i++) {
@@ -378,7 +379,7 @@ public final class FakeStages implements AutoCloseable {
             for (int i = 1; i <= 2; i++) {
                 Progress.Builder progress = Progress.newBuilder().setStage("decoder").setStep(i).setTotalSteps(2);
                 if (request.getPreviews()) {
-                    progress.setPreviewPng(ByteString.copyFrom(png(8, i)));
+                    progress.setPreviewPng(ByteString.copyFrom(png(8, i == 1 ? 0x8FA3BF : 0x3D6FD1)));
                 }
                 response.onNext(DecoderEvent.newBuilder().setProgress(progress).build());
             }
