@@ -120,22 +120,29 @@ final class ApiSchemas {
             @Schema(name = "decoder_guidance_scale", minimum = "0", description = GUIDANCE) Double decoderGuidanceScale,
             @Schema(enumeration = {"fast", "quality"}, description = PRESET) String preset) {}
 
-    /** The {@code type} field that POST /v1/jobs adds to the body of the endpoint it names. */
-    record JobType(
+    static final String PREVIEWS =
+            "Ask the decoder for previews (its current x0 prediction of image 0 as a small PNG, in `preview` events, at most one "
+                    + "per `unclip.jobs.preview-interval`). Default true; false spares the decoder the PNG encoding when nobody "
+                    + "watches the events.";
+
+    /** The fields that POST /v1/jobs adds to the body of the endpoint {@code type} names. */
+    @Schema(name = "JobOptions")
+    record JobOptions(
             @Schema(enumeration = {"generation", "interpolation", "text_diff"}, defaultValue = "generation",
                     description = "Which kind of job the rest of the body describes.")
-                    String type) {}
+                    String type,
+            @Schema(defaultValue = "true", description = PREVIEWS) Boolean previews) {}
 
     @Schema(name = "CreateGenerationJobRequest", description = "A generation job: the body of /v1/images/generations (`type` absent or `generation`).",
-            allOf = {Generation.class, JobType.class})
+            allOf = {Generation.class, JobOptions.class})
     record GenerationJob() {}
 
     @Schema(name = "CreateInterpolationJobRequest", description = "An interpolation job: `type: interpolation` and the body of /v1/images/interpolations.",
-            allOf = {Interpolation.class, JobType.class})
+            allOf = {Interpolation.class, JobOptions.class})
     record InterpolationJob() {}
 
     @Schema(name = "CreateTextDiffJobRequest", description = "A text-diff job: `type: text_diff` and the body of /v1/images/text_diffs.",
-            allOf = {TextDiff.class, JobType.class})
+            allOf = {TextDiff.class, JobOptions.class})
     record TextDiffJob() {}
 
     @Schema(name = "CreateJobRequest",

@@ -104,7 +104,7 @@ public class ImagesResource {
         Duration timeout = config.jobs().waitTimeout();
         JobSubmitter.Submitted submitted =
                 submitter.submit(
-                        "generations", contentType, body, requestId, idempotencyKey, authorization, false, store.now().plus(timeout));
+                        "generations", contentType, body, requestId, idempotencyKey, authorization, store.now().plus(timeout));
         return awaitImages(submitted, timeout, uriInfo);
     }
 

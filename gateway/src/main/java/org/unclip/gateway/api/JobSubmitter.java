@@ -92,10 +92,18 @@ public class JobSubmitter {
     public static final List<String> JOB_TYPES = List.of(JobSpec.GENERATION, JobSpec.INTERPOLATION, JobSpec.TEXT_DIFF);
 
     /**
+     * The fields {@code POST /v1/jobs} adds to the body of the endpoint its job type names:
+     * {@code type} and {@code previews}.
+     */
+    public static final List<String> JOB_FIELDS = List.of("type", "previews");
+
+    /**
+     * A synchronous images endpoint: the request waits for the job, so nobody follows its events
+     * and the decoder is not asked for previews.
+     *
      * @param endpoint names the endpoint in the request fingerprint, so a key reused on the other
      *     endpoint is a conflict
      * @param authorization the caller's {@code Authorization} header (scopes the key), or null
-     * @param previews ask the decoder for previews
      * @param waitUntil after this instant a still-queued job is not run
      */
     public Submitted submit(
@@ -105,16 +113,16 @@ public class JobSubmitter {
             String requestId,
             String idempotencyKey,
             String authorization,
-            boolean previews,
             Instant waitUntil) {
         GenerationRequest request = parser.parse(contentType, body);
-        return submitGeneration(request, endpoint, body, requestId, idempotencyKey, authorization, previews, waitUntil);
+        return submitGeneration(request, endpoint, body, requestId, idempotencyKey, authorization, false, waitUntil);
     }
 
     /**
      * {@code POST /v1/jobs}: a generation, or the interpolation or text diff its optional
      * {@code type} field names ({@code generation} by default; the rest of the body is that
-     * endpoint's).
+     * endpoint's). The optional boolean {@code previews} (default true) asks the decoder for the
+     * x0 previews that the job's events carry; false spares the decoder their PNG encoding.
      */
     public Submitted submitJob(
             String contentType,
@@ -125,6 +133,14 @@ public class JobSubmitter {
             Instant waitUntil) {
         JsonNode root = GenerationRequestParser.readJson(contentType, body);
         String type = JobSpec.GENERATION;
+        boolean previews = true;
+        if (root instanceof ObjectNode object && object.has("previews")) {
+            JsonNode node = object.remove("previews");
+            if (!node.isBoolean()) {
+                throw GenerationRequestParser.wrongType("previews", "a boolean", node);
+            }
+            previews = node.booleanValue();
+        }
         if (root instanceof ObjectNode object && object.has("type")) {
             JsonNode node = object.remove("type");
             if (!node.isTextual()) {
@@ -142,12 +158,12 @@ public class JobSubmitter {
         switch (type) {
             case JobSpec.INTERPOLATION:
                 return submitManipulation(
-                        manipulationParser.parseInterpolation(root), "jobs", body, requestId, idempotencyKey, authorization, true, waitUntil);
+                        manipulationParser.parseInterpolation(root), "jobs", body, requestId, idempotencyKey, authorization, previews, waitUntil);
             case JobSpec.TEXT_DIFF:
                 return submitManipulation(
-                        manipulationParser.parseTextDiff(root), "jobs", body, requestId, idempotencyKey, authorization, true, waitUntil);
+                        manipulationParser.parseTextDiff(root), "jobs", body, requestId, idempotencyKey, authorization, previews, waitUntil);
             default:
-                return submitGeneration(parser.parse(root), "jobs", body, requestId, idempotencyKey, authorization, true, waitUntil);
+                return submitGeneration(parser.parse(root), "jobs", body, requestId, idempotencyKey, authorization, previews, waitUntil);
         }
     }
 

@@ -107,8 +107,8 @@ public class JobsResource {
     @Blocking
     @Operation(operationId = "createJob", summary = "Queue a job and answer at once",
             description = "A generation (the body of /v1/images/generations), or with `type` an interpolation or text diff (the body "
-                    + "of that endpoint). Answers 202 with the job and `Location: /v1/jobs/{id}`; the decoder sends previews "
-                    + "(see the events).")
+                    + "of that endpoint), plus `previews` (default true: the decoder sends previews, see the events). Answers 202 "
+                    + "with the job and `Location: /v1/jobs/{id}`.")
     @APIResponse(responseCode = "202", description = "The queued job (or, for a repeated Idempotency-Key, the earlier one).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
     @APIResponse(responseCode = "400", description = OpenApiText.BAD_REQUEST, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
     @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))

@@ -242,6 +242,39 @@ class JobsResourceTest {
     }
 
     @Test
+    void previews_areOnByDefaultForJobs_offWhenTheJobSaysSo_andNeverForTheWaitingEndpoint() throws Exception {
+        String withPreviews = submitted(postJob("{\"prompt\":\"a preview circle\",\"size\":\"64x64\"}", null));
+        awaitState(withPreviews, "succeeded");
+        assertThat(stages.lastDecoderRequest.getPreviews()).isTrue();
+        assertThat(names(events(withPreviews, null))).contains("preview");
+
+        String without = submitted(postJob("{\"prompt\":\"a quiet circle\",\"size\":\"64x64\",\"previews\":false}", null));
+        awaitState(without, "succeeded");
+        assertThat(stages.lastDecoderRequest.getPreviews()).isFalse();
+        assertThat(names(events(without, null))).contains("progress", "completed").doesNotContain("preview");
+
+        String explicit = submitted(postJob("{\"previews\":true,\"prompt\":\"a loud circle\",\"size\":\"64x64\"}", null));
+        awaitState(explicit, "succeeded");
+        assertThat(stages.lastDecoderRequest.getPreviews()).isTrue();
+
+        HttpResponse<String> sync = post("/v1/images/generations", "{\"prompt\":\"a waited-for circle\",\"size\":\"64x64\"}", null);
+        assertThat(sync.statusCode()).as(sync.body()).isEqualTo(200);
+        assertThat(stages.lastDecoderRequest.getPreviews()).isFalse();
+    }
+
+    @Test
+    void previews_mustBeABoolean_andOnlyJobsTakeIt() throws Exception {
+        HttpResponse<String> notBoolean = postJob("{\"prompt\":\"a circle\",\"previews\":\"yes\"}", null);
+        assertOpenAiError(notBoolean, 400, "invalid_type");
+        assertThat(JSON.readTree(notBoolean.body()).at("/error/param").asText()).isEqualTo("previews");
+
+        // The waiting endpoint returns the images at the end; nobody could watch its previews.
+        HttpResponse<String> sync = post("/v1/images/generations", "{\"prompt\":\"a circle\",\"previews\":true}", null);
+        assertOpenAiError(sync, 400, "unknown_parameter");
+        assertThat(JSON.readTree(sync.body()).at("/error/param").asText()).isEqualTo("previews");
+    }
+
+    @Test
     void deletingARunningJob_cancelsItAndItsStageCall() throws Exception {
         int cancellationsBefore = stages.priorCancellations.get();
         String id = startSlowJob("a slow green triangle");

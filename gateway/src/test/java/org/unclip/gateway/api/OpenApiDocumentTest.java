@@ -273,9 +273,13 @@ class OpenApiDocumentTest {
         }
         assertThat(variants)
                 .containsExactlyInAnyOrder(
-                        "CreateImageRequest+JobType", "CreateImageInterpolationRequest+JobType", "CreateImageTextDiffRequest+JobType");
-        JsonNode type = doc.path("components").path("schemas").path("JobType").path("properties").path("type");
+                        "CreateImageRequest+JobOptions", "CreateImageInterpolationRequest+JobOptions", "CreateImageTextDiffRequest+JobOptions");
+        JsonNode options = doc.path("components").path("schemas").path("JobOptions");
+        assertThat(properties(options)).isEqualTo(new TreeSet<>(JobSubmitter.JOB_FIELDS));
+        JsonNode type = options.path("properties").path("type");
         assertThat(type.path("enum")).extracting(JsonNode::asText).containsExactlyElementsOf(JobSubmitter.JOB_TYPES);
+        assertThat(options.path("properties").path("previews").path("type").asText()).isEqualTo("boolean");
+        assertThat(options.path("properties").path("previews").path("default").asBoolean()).isTrue();
     }
 
     // ------------------------------------------------------------------ responses
