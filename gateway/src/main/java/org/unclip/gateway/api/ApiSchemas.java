@@ -145,6 +145,26 @@ final class ApiSchemas {
             allOf = {TextDiff.class, JobOptions.class})
     record TextDiffJob() {}
 
+    @Schema(name = "CreateVariationJobRequest",
+            description = "POST /v1/jobs as multipart/form-data: a variation job, the form of /v1/images/variations plus `type` "
+                    + "and `previews`. Other fields are ignored.")
+    record VariationJob(
+            @Schema(required = true, type = SchemaType.STRING, format = "binary", description = "A square PNG file of at most 4 MB.")
+                    byte[] image,
+            @Schema(minimum = "1", maximum = "10", defaultValue = "1", description = "Number of variations.") Integer n,
+            @Schema(enumeration = {"256x256", "64x64"}, defaultValue = "256x256", description = SIZES) String size,
+            @Schema(name = "response_format", enumeration = {"b64_json", "url"}, defaultValue = "b64_json",
+                    description = "Accepted for symmetry with /v1/images/variations; the job answers image URLs.")
+                    String responseFormat,
+            @Schema(description = "Accepted; one model family serves every request.") String model,
+            @Schema(description = "Accepted for compatibility, unused.") String user,
+            @Schema(format = "int64", description = "Seed of image 0; drawn when absent.") Long seed,
+            @Schema(name = "decoder_steps", minimum = "0", description = STEPS) Integer decoderSteps,
+            @Schema(name = "upsampler_steps", minimum = "0", description = STEPS) Integer upsamplerSteps,
+            @Schema(name = "decoder_guidance_scale", minimum = "0", description = GUIDANCE) Double decoderGuidanceScale,
+            @Schema(enumeration = {"variation"}, defaultValue = "variation", description = "The one job a form describes.") String type,
+            @Schema(defaultValue = "true", description = PREVIEWS) Boolean previews) {}
+
     @Schema(name = "CreateJobRequest",
             description = "POST /v1/jobs: a generation (the default), or the interpolation or text diff that `type` names.",
             oneOf = {GenerationJob.class, InterpolationJob.class, TextDiffJob.class})

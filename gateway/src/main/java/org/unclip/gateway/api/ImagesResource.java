@@ -2,6 +2,7 @@ package org.unclip.gateway.api;
 
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -17,6 +18,7 @@ import jakarta.ws.rs.core.UriInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -32,8 +34,6 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
-import org.jboss.resteasy.reactive.RestForm;
-import org.jboss.resteasy.reactive.multipart.FileUpload;
 import org.unclip.gateway.config.GatewayConfig;
 import org.unclip.gateway.errors.ApiError;
 import org.unclip.gateway.errors.ApiException;
@@ -128,56 +128,24 @@ public class ImagesResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Blocking
     public CompletionStage<Response> variations(
-            @RestForm("image") FileUpload image,
-            @RestForm("n") String n,
-            @RestForm("size") String size,
-            @RestForm("response_format") String responseFormat,
-            @RestForm("model") String model,
-            @RestForm("user") String user,
-            @RestForm("seed") String seed,
-            @RestForm("decoder_steps") String decoderSteps,
-            @RestForm("upsampler_steps") String upsamplerSteps,
-            @RestForm("decoder_guidance_scale") String decoderGuidanceScale,
+            @BeanParam VariationForm form,
             @Parameter(description = OpenApiText.REQUEST_ID) @HeaderParam(RequestIds.HEADER) String requestId,
             @Parameter(description = OpenApiText.IDEMPOTENCY_KEY) @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @Context UriInfo uriInfo) {
-        java.util.Map<String, String> fields = new java.util.TreeMap<>();
-        String[][] named = {
-            {"n", n}, {"size", size}, {"response_format", responseFormat}, {"model", model}, {"user", user}, {"seed", seed},
-            {"decoder_steps", decoderSteps}, {"upsampler_steps", upsamplerSteps}, {"decoder_guidance_scale", decoderGuidanceScale}
-        };
-        for (String[] field : named) {
-            if (field[1] != null) {
-                fields.put(field[0], field[1]);
-            }
-        }
-        VariationRequestParser.ImageSource source =
-                image == null || image.uploadedFile() == null
-                        ? null
-                        : new VariationRequestParser.ImageSource() {
-                            @Override
-                            public long size() {
-                                return image.size();
-                            }
-
-                            @Override
-                            public byte[] bytes() {
-                                try {
-                                    return java.nio.file.Files.readAllBytes(image.uploadedFile());
-                                } catch (java.io.IOException e) {
-                                    throw new java.io.UncheckedIOException(e);
-                                }
-                            }
-                        };
-        VariationRequest request = submitter.variationParser().parse(source, fields);
+        Map<String, String> fields = form.fields();
+        VariationRequest request = submitter.variationParser().parse(form.image(), fields);
         Duration timeout = config.jobs().waitTimeout();
-        java.io.ByteArrayOutputStream fingerprint = new java.io.ByteArrayOutputStream();
-        fingerprint.writeBytes(fields.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        fingerprint.writeBytes(request.png());
         JobSubmitter.Submitted submitted =
                 submitter.submitVariation(
-                        request, fingerprint.toByteArray(), requestId, idempotencyKey, authorization, store.now().plus(timeout));
+                        request,
+                        "variations",
+                        VariationForm.fingerprint(fields, request.png()),
+                        requestId,
+                        idempotencyKey,
+                        authorization,
+                        false,
+                        store.now().plus(timeout));
         return awaitImages(submitted, timeout, uriInfo);
     }
 

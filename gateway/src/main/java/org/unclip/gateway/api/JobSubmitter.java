@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jboss.logging.Logger;
@@ -147,6 +148,13 @@ public class JobSubmitter {
                 throw GenerationRequestParser.wrongType("type", "a string", node);
             }
             type = node.textValue();
+            if (JobSpec.VARIATION.equals(type)) {
+                throw GenerationRequestParser.invalid(
+                        "A variation job takes its image as a file: send POST /v1/jobs as multipart/form-data with the fields "
+                                + "of /v1/images/variations (and optionally 'previews').",
+                        "type",
+                        "invalid_value");
+            }
             if (!JOB_TYPES.contains(type)) {
                 throw GenerationRequestParser.invalid(
                         "Invalid 'type': '" + type + "' is not supported. Supported values are: "
@@ -164,6 +172,59 @@ public class JobSubmitter {
                         manipulationParser.parseTextDiff(root), "jobs", body, requestId, idempotencyKey, authorization, previews, waitUntil);
             default:
                 return submitGeneration(parser.parse(root), "jobs", body, requestId, idempotencyKey, authorization, previews, waitUntil);
+        }
+    }
+
+    /**
+     * A multipart {@code POST /v1/jobs}: a variation job, the form of {@code
+     * /v1/images/variations} plus {@code type} (absent or {@code variation}) and {@code previews}
+     * ({@code true}, the default, or {@code false}).
+     */
+    public Submitted submitVariationJob(
+            VariationForm form,
+            String type,
+            String previews,
+            String requestId,
+            String idempotencyKey,
+            String authorization,
+            Instant waitUntil) {
+        if (type != null && !type.isBlank() && !JobSpec.VARIATION.equals(type.strip())) {
+            throw GenerationRequestParser.invalid(
+                    "Invalid 'type': '" + type + "' is not a job that takes a form. A multipart/form-data body is a variation "
+                            + "job ('type' absent or 'variation'); send " + GenerationRequestParser.quoted(JOB_TYPES)
+                            + " jobs as JSON.",
+                    "type",
+                    "invalid_value");
+        }
+        boolean withPreviews = formBoolean("previews", previews, true);
+        Map<String, String> fields = form.fields();
+        VariationRequest request = variationParser.parse(form.image(), fields);
+        fields.put("previews", Boolean.toString(withPreviews));
+        return submitVariation(
+                request,
+                "jobs",
+                VariationForm.fingerprint(fields, request.png()),
+                requestId,
+                idempotencyKey,
+                authorization,
+                withPreviews,
+                waitUntil);
+    }
+
+    private static boolean formBoolean(String field, String value, boolean defaultValue) {
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                throw GenerationRequestParser.invalid(
+                        "Invalid type for '" + field + "': expected a boolean ('true' or 'false'), but got '" + value + "' instead.",
+                        field,
+                        "invalid_type");
         }
     }
 
@@ -253,16 +314,20 @@ public class JobSubmitter {
     /**
      * Queues a variation job; its input image is stored under its own key first.
      *
+     * @param endpoint names the endpoint in the request fingerprint ({@code variations} or {@code jobs})
      * @param fingerprint the request's fields and image in a canonical form, for the Idempotency-Key
+     * @param previews ask the decoder for previews (only {@code POST /v1/jobs} does)
      */
     public Submitted submitVariation(
             VariationRequest request,
+            String endpoint,
             byte[] fingerprint,
             String requestId,
             String idempotencyKey,
             String authorization,
+            boolean previews,
             Instant waitUntil) {
-        JobStore.Idempotency idempotency = idempotency("variations", fingerprint, idempotencyKey, authorization);
+        JobStore.Idempotency idempotency = idempotency(endpoint, fingerprint, idempotencyKey, authorization);
         String rid = requestId == null ? RequestIds.newId() : requestId;
         JobSpec spec =
                 new JobSpec(
@@ -275,7 +340,7 @@ public class JobSubmitter {
                         request.upsamplerSteps(),
                         0f,
                         request.decoderGuidanceScale(),
-                        false,
+                        previews,
                         JobSpec.VARIATION,
                         null,
                         null);

@@ -9,6 +9,7 @@ import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -45,6 +46,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.RestForm;
 import org.unclip.gateway.config.GatewayConfig;
 import org.unclip.gateway.errors.ApiError;
 import org.unclip.gateway.errors.ApiException;
@@ -57,8 +59,9 @@ import org.unclip.gateway.redis.RedisConnections;
  * Asynchronous jobs.
  *
  * <ul>
- *   <li>{@code POST /v1/jobs}: queue a generation (same body as {@code /v1/images/generations}),
- *       answer 202 with the job at once
+ *   <li>{@code POST /v1/jobs}: queue a job and answer 202 with it at once: JSON, a generation, an
+ *       interpolation or a text diff (the body of that endpoint, {@code type} naming it); a
+ *       multipart form, a variation (the form of {@code /v1/images/variations})
  *   <li>{@code GET /v1/jobs/{id}}: state, stage and step, queue position, seeds, image URLs
  *   <li>{@code GET /v1/jobs/{id}/events}: the job's events as Server-Sent Events, history first
  *   <li>{@code DELETE /v1/jobs/{id}}: cancel a queued or running job
@@ -106,9 +109,10 @@ public class JobsResource {
     @Consumes(MediaType.WILDCARD)
     @Blocking
     @Operation(operationId = "createJob", summary = "Queue a job and answer at once",
-            description = "A generation (the body of /v1/images/generations), or with `type` an interpolation or text diff (the body "
-                    + "of that endpoint), plus `previews` (default true: the decoder sends previews, see the events). Answers 202 "
-                    + "with the job and `Location: /v1/jobs/{id}`.")
+            description = "As JSON: a generation (the body of /v1/images/generations), or with `type` an interpolation or text diff "
+                    + "(the body of that endpoint). As multipart/form-data: a variation (the form of /v1/images/variations). Either "
+                    + "may add `previews` (default true: the decoder sends previews, see the events). Answers 202 with the job and "
+                    + "`Location: /v1/jobs/{id}`.")
     @APIResponse(responseCode = "202", description = "The queued job (or, for a repeated Idempotency-Key, the earlier one).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
     @APIResponse(responseCode = "400", description = OpenApiText.BAD_REQUEST, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
     @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
@@ -116,7 +120,10 @@ public class JobsResource {
     @APIResponse(responseCode = "429", description = OpenApiText.QUEUE_FULL, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
     @APIResponse(responseCode = "default", description = "Redis is unavailable (503).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
     public Response submit(
-            @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Job.class))) byte[] body,
+            @RequestBody(required = true, content = {
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Job.class)),
+                    @Content(mediaType = MediaType.MULTIPART_FORM_DATA, schema = @Schema(implementation = ApiSchemas.VariationJob.class))})
+                    byte[] body,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @Parameter(description = OpenApiText.REQUEST_ID) @HeaderParam(RequestIds.HEADER) String requestId,
             @Parameter(description = OpenApiText.IDEMPOTENCY_KEY) @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
@@ -131,6 +138,33 @@ public class JobsResource {
                         authorization,
                         // An asynchronous job waits in the queue for as long as it lives.
                         store.now().plus(config.jobs().jobTtl()));
+        return accepted(submitted, uriInfo);
+    }
+
+    /**
+     * A multipart {@code POST /v1/jobs}: a variation job (the form of {@code
+     * /v1/images/variations}, plus {@code type} and {@code previews}). Documented as the form
+     * body of {@link #submit}, the same operation.
+     */
+    @POST
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Blocking
+    @Operation(hidden = true)
+    public Response submitVariation(
+            @BeanParam VariationForm form,
+            @RestForm("type") String type,
+            @RestForm("previews") String previews,
+            @HeaderParam(RequestIds.HEADER) String requestId,
+            @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @Context UriInfo uriInfo) {
+        JobSubmitter.Submitted submitted =
+                submitter.submitVariationJob(
+                        form, type, previews, requestId, idempotencyKey, authorization, store.now().plus(config.jobs().jobTtl()));
+        return accepted(submitted, uriInfo);
+    }
+
+    private Response accepted(JobSubmitter.Submitted submitted, UriInfo uriInfo) {
         JobView view = view(submitted.jobId(), uriInfo);
         Response.ResponseBuilder response =
                 Response.status(Response.Status.ACCEPTED)

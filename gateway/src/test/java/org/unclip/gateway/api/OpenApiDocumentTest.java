@@ -222,24 +222,52 @@ class OpenApiDocumentTest {
         assertThat(props.path("seed").path("format").asText()).isEqualTo("int64");
     }
 
-    @Test
-    void variationForm_isMultipart_withTheFieldsTheEndpointReads() throws Exception {
-        JsonNode schema = requestSchema("POST", "/v1/images/variations", "multipart/form-data");
+    /** The form fields a resource method reads: its own {@code @RestForm} parameters and those of its bean parameters. */
+    private static Set<String> formFields(Class<?> resource, String methodName) {
         Set<String> read = new TreeSet<>();
-        for (Method method : ImagesResource.class.getDeclaredMethods()) {
-            if (method.getName().equals("variations")) {
+        for (Method method : resource.getDeclaredMethods()) {
+            if (method.getName().equals(methodName)) {
                 for (Parameter parameter : method.getParameters()) {
                     RestForm form = parameter.getAnnotation(RestForm.class);
                     if (form != null) {
                         read.add(form.value());
                     }
+                    if (parameter.isAnnotationPresent(jakarta.ws.rs.BeanParam.class)) {
+                        for (java.lang.reflect.Field field : parameter.getType().getDeclaredFields()) {
+                            RestForm fieldForm = field.getAnnotation(RestForm.class);
+                            if (fieldForm != null) {
+                                read.add(fieldForm.value());
+                            }
+                        }
+                    }
                 }
             }
         }
+        return read;
+    }
+
+    @Test
+    void variationForm_isMultipart_withTheFieldsTheEndpointReads() throws Exception {
+        JsonNode schema = requestSchema("POST", "/v1/images/variations", "multipart/form-data");
+        Set<String> read = formFields(ImagesResource.class, "variations");
         assertThat(read).contains("image", "n", "size");
         assertThat(properties(schema)).isEqualTo(read);
         assertThat(schema.path("properties").path("image").path("format").asText()).isEqualTo("binary");
         assertThat(schema.path("required")).extracting(JsonNode::asText).containsExactly("image");
+    }
+
+    @Test
+    void jobRequest_asAForm_isAVariationJob_withTheFieldsTheMultipartMethodReads() throws Exception {
+        JsonNode schema = requestSchema("POST", "/v1/jobs", "multipart/form-data");
+        Set<String> read = formFields(JobsResource.class, "submitVariation");
+        assertThat(read).containsAll(formFields(ImagesResource.class, "variations")).contains("type", "previews");
+        assertThat(properties(schema)).isEqualTo(read);
+        assertThat(schema.path("required")).extracting(JsonNode::asText).containsExactly("image");
+        assertThat(schema.path("properties").path("type").path("enum")).extracting(JsonNode::asText).containsExactly("variation");
+        // One operation for both bodies.
+        assertThat(operation("POST", "/v1/jobs").path("operationId").asText()).isEqualTo("createJob");
+        assertThat(names(operation("POST", "/v1/jobs").path("requestBody").path("content")))
+                .containsExactlyInAnyOrder("application/json", "multipart/form-data");
     }
 
     @Test

@@ -185,6 +185,93 @@ class VariationsResourceTest {
         assertThat(other.statusCode()).as(other.body()).isEqualTo(409);
     }
 
+    // ------------------------------------------------------------------ variation jobs (multipart POST /v1/jobs)
+
+    private JsonNode awaitJob(String id) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        JsonNode view;
+        do {
+            view = JSON.readTree(HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/jobs/" + id)).build(), HttpResponse.BodyHandlers.ofString()).body());
+            String state = view.get("state").asText();
+            if (!state.equals("queued") && !state.equals("running")) {
+                return view;
+            }
+            Thread.sleep(20);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("job " + id + " did not finish: " + view);
+    }
+
+    @Test
+    void aVariationJob_isAMultipartPostToJobs_answered202_withPreviewsByDefault() throws Exception {
+        byte[] input = png(24, 24);
+        HttpResponse<String> submitted =
+                post("/v1/jobs", new Form().file("image", "in.png", "image/png", input).field("n", "2").field("size", "64x64").field("seed", "9"),
+                        Map.of());
+
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+        JsonNode job = JSON.readTree(submitted.body());
+        String id = job.get("id").asText();
+        assertThat(submitted.headers().firstValue("location")).hasValueSatisfying(v -> assertThat(v).endsWith("/v1/jobs/" + id));
+        long[] seeds = Seeds.forImages(9, 2);
+        assertThat(job.get("seeds").get(1).asLong()).isEqualTo(seeds[1]);
+        JsonNode done = awaitJob(id);
+        assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("succeeded");
+        assertThat(done.get("data")).hasSize(2);
+        assertThat(done.get("data").get(1).get("seed").asLong()).isEqualTo(seeds[1]);
+        HttpResponse<byte[]> image =
+                HTTP.send(HttpRequest.newBuilder(URI.create(done.get("data").get(0).get("url").asText())).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(ImageIO.read(new ByteArrayInputStream(image.body())).getWidth()).isEqualTo(64);
+        assertThat(stages.lastImageRequest.getImages(0).toByteArray()).isEqualTo(input);
+        assertThat(FakeStages.rows(stages.lastDecoderRequest.getImageEmbeds())[0]).containsExactly(FakeStages.imageEmbedding(input));
+        assertThat(stages.lastDecoderRequest.hasText()).isFalse();
+        assertThat(stages.lastDecoderRequest.getPreviews()).isTrue();
+    }
+
+    @Test
+    void aVariationJob_withPreviewsFalse_andAnIdempotencyKey() throws Exception {
+        byte[] input = png(20, 20);
+        String key = "variation-job-" + UUID.randomUUID();
+        Form form = new Form().file("image", "in.png", "image/png", input).field("size", "64x64").field("previews", "false").field("type", "variation");
+        HttpResponse<String> first = post("/v1/jobs", form, Map.of("Idempotency-Key", key));
+        HttpResponse<String> again =
+                post("/v1/jobs", new Form().file("image", "in.png", "image/png", input).field("size", "64x64").field("previews", "false")
+                        .field("type", "variation"), Map.of("Idempotency-Key", key));
+        HttpResponse<String> withPreviews =
+                post("/v1/jobs", new Form().file("image", "in.png", "image/png", input).field("size", "64x64"), Map.of("Idempotency-Key", key));
+
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
+        String id = JSON.readTree(first.body()).get("id").asText();
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(202);
+        assertThat(JSON.readTree(again.body()).get("id").asText()).isEqualTo(id);
+        assertThat(again.headers().firstValue(JobSubmitter.REPLAYED)).hasValue("true");
+        assertThat(withPreviews.statusCode()).as("another body with the same key").isEqualTo(409);
+        assertThat(awaitJob(id).get("state").asText()).isEqualTo("succeeded");
+        assertThat(stages.lastDecoderRequest.getPreviews()).isFalse();
+    }
+
+    @Test
+    void aVariationJob_isValidatedLikeAVariation_plusItsTypeAndPreviews() throws Exception {
+        assertOpenAiError(post("/v1/jobs", new Form().field("n", "1"), Map.of()), 400, "image", "missing_required_parameter");
+        assertOpenAiError(
+                post("/v1/jobs", new Form().file("image", "w.png", "image/png", png(16, 8)), Map.of()), 400, "image", "invalid_image_dimensions");
+        assertOpenAiError(
+                post("/v1/jobs", new Form().file("image", "a.png", "image/png", png(8, 8)).field("type", "generation"), Map.of()),
+                400, "type", "invalid_value");
+        assertOpenAiError(
+                post("/v1/jobs", new Form().file("image", "a.png", "image/png", png(8, 8)).field("previews", "maybe"), Map.of()),
+                400, "previews", "invalid_type");
+        // JSON cannot carry the file: the answer says how to send a variation job.
+        HttpResponse<String> json =
+                HTTP.send(
+                        HttpRequest.newBuilder(base.resolve("/v1/jobs"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"variation\",\"n\":1}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertOpenAiError(json, 400, "type", "invalid_value");
+        assertThat(JSON.readTree(json.body()).at("/error/message").asText()).contains("multipart/form-data");
+    }
+
     // ------------------------------------------------------------------ validation
 
     @Test
