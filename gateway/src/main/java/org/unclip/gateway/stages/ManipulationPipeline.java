@@ -7,8 +7,10 @@ import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.OptionalInt;
 import org.unclip.api.v1.DecoderResult;
 import org.unclip.api.v1.EncodeImageRequest;
+import org.unclip.api.v1.EncodeImageResponse;
 import org.unclip.api.v1.EncodeTextRequest;
 import org.unclip.api.v1.EncodeTextResponse;
 import org.unclip.api.v1.PriorRequest;
@@ -63,19 +65,26 @@ public class ManipulationPipeline {
     private List<ImageResult> interpolate(
             JobSpec spec, Manipulation.Interpolation interpolation, List<byte[]> inputs, ProgressListener listener) {
         List<Manipulation.Endpoint> ends = List.of(interpolation.from(), interpolation.to());
+        List<String> names = List.of("from", "to");
         List<String> prompts = new ArrayList<>();
+        List<String> promptParams = new ArrayList<>();
         List<byte[]> images = new ArrayList<>();
-        for (Manipulation.Endpoint end : ends) {
+        List<String> imageParams = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Manipulation.Endpoint end = ends.get(i);
             if (end.hasPrompt()) {
                 prompts.add(end.prompt());
+                promptParams.add(names.get(i) + ".prompt");
             } else {
                 images.add(inputs.get(end.image()));
+                imageParams.add(names.get(i) + ".image");
             }
         }
         listener.onProgress(StageClients.TEXT_ENCODER, 0, 0);
         // Also answers the encoding of "" that the decoder's unconditional rows need.
-        EncodeTextResponse text = encodeText(prompts.isEmpty() ? List.of("") : prompts);
-        float[][] fromImages = images.isEmpty() ? new float[0][] : encodeImages(images, listener);
+        EncodeTextResponse text =
+                prompts.isEmpty() ? encodeText(List.of(""), Collections.singletonList(null)) : encodeText(prompts, promptParams);
+        float[][] fromImages = images.isEmpty() ? new float[0][] : encodeImages(images, imageParams, listener);
         float[][] fromPrompts =
                 prompts.isEmpty() ? new float[0][] : prior(spec, text.getConditional(), text.getUnconditional(), prompts.size(), listener);
         float[][] z = new float[2][];
@@ -95,11 +104,13 @@ public class ManipulationPipeline {
             JobSpec spec, Manipulation.TextDiff textDiff, List<byte[]> inputs, ProgressListener listener) {
         Manipulation.Endpoint start = textDiff.start();
         List<String> prompts = new ArrayList<>(List.of(textDiff.fromText(), textDiff.toText()));
+        List<String> promptParams = new ArrayList<>(List.of("from_text", "to_text"));
         if (start.hasPrompt()) {
             prompts.add(start.prompt());
+            promptParams.add("prompt");
         }
         listener.onProgress(StageClients.TEXT_ENCODER, 0, 0);
-        EncodeTextResponse text = encodeText(prompts);
+        EncodeTextResponse text = encodeText(prompts, promptParams);
         float[][] captions =
                 EmbeddingTensors.rows(
                         text.getConditional().getTextEmbeds(), prompts.size(), StageClients.TEXT_ENCODER, "text_embeds");
@@ -117,7 +128,7 @@ public class ManipulationPipeline {
         float[] z =
                 start.hasPrompt()
                         ? prior(spec, EmbeddingTensors.row(text.getConditional(), 2), text.getUnconditional(), 1, listener)[0]
-                        : encodeImages(List.of(inputs.get(start.image())), listener)[0];
+                        : encodeImages(List.of(inputs.get(start.image())), List.of("image"), listener)[0];
         List<float[]> frames = new ArrayList<>();
         for (double theta : textDiff.thetas()) {
             frames.add(EmbeddingMath.slerp(z, diff, theta));
@@ -125,21 +136,51 @@ public class ManipulationPipeline {
         return decode(spec, frames, text.getUnconditional(), listener);
     }
 
-    private EncodeTextResponse encodeText(List<String> prompts) {
-        return stages.encodeText(EncodeTextRequest.newBuilder().addAllPrompts(prompts).build());
+    /**
+     * @param params the request field each prompt came from (null for none), so that the text
+     *     encoder's complaint about one prompt names it
+     */
+    private EncodeTextResponse encodeText(List<String> prompts, List<String> params) {
+        try {
+            return stages.encodeText(EncodeTextRequest.newBuilder().addAllPrompts(prompts).build());
+        } catch (StageException e) {
+            throw e.withParam(rowParam(e, params));
+        }
     }
 
-    /** CLIP image embeddings of the images, one row each. */
-    private float[][] encodeImages(List<byte[]> images, ProgressListener listener) {
+    /**
+     * CLIP image embeddings of the images, one row each.
+     *
+     * @param params the request field each image came from
+     */
+    private float[][] encodeImages(List<byte[]> images, List<String> params, ProgressListener listener) {
         listener.onProgress(StageClients.IMAGE_ENCODER, 0, 0);
         EncodeImageRequest.Builder request = EncodeImageRequest.newBuilder();
         for (byte[] png : images) {
             request.addImages(ByteString.copyFrom(png));
         }
-        float[][] rows =
-                EmbeddingTensors.rows(
-                        stages.encodeImage(request.build()).getImageEmbeds(), images.size(), StageClients.IMAGE_ENCODER, "image_embeds");
+        EncodeImageResponse response;
+        try {
+            response = stages.encodeImage(request.build());
+        } catch (StageException e) {
+            throw e.withParam(rowParam(e, params));
+        }
+        float[][] rows = EmbeddingTensors.rows(response.getImageEmbeds(), images.size(), StageClients.IMAGE_ENCODER, "image_embeds");
         return directed(rows, StageClients.IMAGE_ENCODER);
+    }
+
+    /**
+     * The request field a stage's complaint about a batch is about: the row its description names,
+     * else the one field every row came from; null when that cannot be told.
+     *
+     * @param params the field of each row of the batch, in order (null for a row no field made)
+     */
+    static String rowParam(StageException e, List<String> params) {
+        OptionalInt row = e.batchIndex();
+        if (row.isPresent()) {
+            return row.getAsInt() < params.size() ? params.get(row.getAsInt()) : null;
+        }
+        return params.stream().distinct().count() == 1 ? params.get(0) : null;
     }
 
     /**

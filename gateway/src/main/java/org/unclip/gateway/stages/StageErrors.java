@@ -38,7 +38,7 @@ public final class StageErrors {
             case FAILED_PRECONDITION:
                 return ApiError.invalidRequest(
                         "The " + stage + " stage rejected the request: " + description,
-                        guessParam(stage, description),
+                        e.paramResolved() ? e.param() : guessParam(stage, description),
                         "invalid_value");
             case UNAVAILABLE:
                 return ApiError.server(

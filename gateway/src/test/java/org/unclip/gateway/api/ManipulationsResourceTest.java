@@ -380,6 +380,30 @@ class ManipulationsResourceTest {
     }
 
     @Test
+    void aStageRejectingOneEndpoint_is400_onThatNestedField() throws Exception {
+        String good = b64(VariationsResourceTest.png(8, 8));
+        String undecodable = b64(VariationsResourceTest.png(11, 11));
+        assertOpenAiError(
+                interpolate("{\"from\":{\"image\":\"" + good + "\"},\"to\":{\"image\":\"" + undecodable + "\"},\"size\":\"64x64\"}"),
+                "to.image", "invalid_value");
+        assertOpenAiError(
+                interpolate("{\"from\":{\"image\":\"" + undecodable + "\"},\"to\":{\"prompt\":\"b\"},\"size\":\"64x64\"}"),
+                "from.image", "invalid_value");
+        assertOpenAiError(
+                interpolate("{\"from\":{\"image\":\"" + good + "\"},\"to\":{\"prompt\":\"an unknown-word circle\"},\"size\":\"64x64\"}"),
+                "to.prompt", "invalid_value");
+        assertOpenAiError(
+                interpolate("{\"from\":{\"prompt\":\"a red circle\"},\"to\":{\"prompt\":\"an unknown-word circle\"},\"size\":\"64x64\"}"),
+                "to.prompt", "invalid_value");
+        assertOpenAiError(
+                textDiff("{\"prompt\":\"a red circle\",\"from_text\":\"red\",\"to_text\":\"unknown-word\",\"size\":\"64x64\"}"),
+                "to_text", "invalid_value");
+        assertOpenAiError(
+                textDiff("{\"image\":\"" + undecodable + "\",\"from_text\":\"red\",\"to_text\":\"blue\",\"size\":\"64x64\"}"),
+                "image", "invalid_value");
+    }
+
+    @Test
     void aFamilyWithoutImageEncoder_is400_unsupportedOperation() throws Exception {
         HttpResponse<String> response =
                 interpolate("{\"from\":{\"image\":\"" + b64(VariationsResourceTest.png(13, 13)) + "\"},\"to\":{\"prompt\":\"b\"},\"size\":\"64x64\"}");

@@ -67,4 +67,33 @@ class StageErrorsTest {
         assertThat(invalid.status()).isEqualTo(400);
         assertThat(invalid.param()).isEqualTo("image");
     }
+
+    @Test
+    void aComplaintAboutOneRowOfABatch_namesTheFieldThatRowCameFrom() {
+        StageException tooLong =
+                new StageException("text-encoder", Status.INVALID_ARGUMENT.withDescription("prompts[1] is longer than 1000 characters"), 1, null);
+        assertThat(tooLong.batchIndex()).hasValue(1);
+        assertThat(ManipulationPipeline.rowParam(tooLong, java.util.List.of("from.prompt", "to.prompt"))).isEqualTo("to.prompt");
+
+        StageException undecodable =
+                new StageException("image-encoder", Status.INVALID_ARGUMENT.withDescription("image 0: not a PNG"), 1, null);
+        assertThat(ManipulationPipeline.rowParam(undecodable, java.util.List.of("from.image", "to.image"))).isEqualTo("from.image");
+        assertThat(ManipulationPipeline.rowParam(undecodable, java.util.List.of("image"))).isEqualTo("image");
+
+        // No row named: the one field every row came from, else none.
+        StageException vague = new StageException("text-encoder", Status.INVALID_ARGUMENT.withDescription("bad text"), 1, null);
+        assertThat(vague.batchIndex()).isEmpty();
+        assertThat(ManipulationPipeline.rowParam(vague, java.util.List.of("to.prompt"))).isEqualTo("to.prompt");
+        assertThat(ManipulationPipeline.rowParam(vague, java.util.List.of("from_text", "to_text", "prompt"))).isNull();
+    }
+
+    @Test
+    void aParamNamedByTheCaller_winsOverTheGuess_evenWhenItIsNone() {
+        StageException e = new StageException("image-encoder", Status.INVALID_ARGUMENT.withDescription("images[1] cannot be decoded"), 1, null);
+
+        assertThat(StageErrors.toApiError(e).param()).isEqualTo("image");
+        assertThat(StageErrors.toApiError(e.withParam("to.image")).param()).isEqualTo("to.image");
+        assertThat(StageErrors.toApiError(e.withParam(null)).param()).isNull();
+        assertThat(StageErrors.toApiError(e.withParam("to.image")).message()).contains("images[1] cannot be decoded");
+    }
 }

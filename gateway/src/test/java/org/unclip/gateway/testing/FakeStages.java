@@ -231,11 +231,12 @@ public final class FakeStages implements AutoCloseable {
             textEncoderCalls.incrementAndGet();
             lastTextRequest = request;
             prompts.addAll(request.getPromptsList());
-            for (String prompt : request.getPromptsList()) {
+            for (int i = 0; i < request.getPromptsCount(); i++) {
+                String prompt = request.getPrompts(i);
                 if (prompt.contains("unknown-word")) {
                     response.onError(
                             Status.INVALID_ARGUMENT
-                                    .withDescription("the prompt contains words outside the vocabulary: unknown-word")
+                                    .withDescription("prompts[" + i + "] contains words outside the vocabulary: unknown-word")
                                     .asRuntimeException());
                     return;
                 }
@@ -261,14 +262,15 @@ public final class FakeStages implements AutoCloseable {
                 org.unclip.api.v1.EncodeImageRequest request, StreamObserver<org.unclip.api.v1.EncodeImageResponse> response) {
             imageEncoderCalls.incrementAndGet();
             lastImageRequest = request;
-            for (ByteString image : request.getImagesList()) {
+            for (int i = 0; i < request.getImagesCount(); i++) {
+                ByteString image = request.getImages(i);
                 if (image.size() < 8 || image.byteAt(1) != 'P' || image.byteAt(2) != 'N' || image.byteAt(3) != 'G') {
-                    response.onError(Status.INVALID_ARGUMENT.withDescription("images[0] is not a PNG or JPEG").asRuntimeException());
+                    response.onError(Status.INVALID_ARGUMENT.withDescription("images[" + i + "] is not a PNG or JPEG").asRuntimeException());
                     return;
                 }
                 int width = image.size() >= 24 ? image.substring(16, 20).asReadOnlyByteBuffer().getInt() : -1;
                 if (width == 11) {
-                    response.onError(Status.INVALID_ARGUMENT.withDescription("images[0] cannot be decoded").asRuntimeException());
+                    response.onError(Status.INVALID_ARGUMENT.withDescription("images[" + i + "] cannot be decoded").asRuntimeException());
                     return;
                 }
                 if (width == 13) {
