@@ -8,7 +8,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * read their bodies by hand ({@link GenerationRequestParser}, {@link VariationRequestParser},
  * {@link ManipulationRequestParser}) to give precise errors, so these records exist for the
  * document only; {@code OpenApiDocumentTest} checks that their fields are exactly the ones the
- * parsers accept. Limits and sizes shown are the defaults of {@code unclip.api.*}.
+ * parsers accept. Limits and sizes written here are the defaults of {@code unclip.api.*}; at
+ * startup {@link OpenApiRuntimeFilter} replaces them with the configured ones.
  */
 final class ApiSchemas {
 

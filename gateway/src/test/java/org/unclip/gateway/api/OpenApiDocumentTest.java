@@ -206,6 +206,37 @@ class OpenApiDocumentTest {
         }
     }
 
+    @Test
+    void theBearerApiKey_isASecurityScheme_optionalWhileNoKeysAreConfigured() {
+        JsonNode scheme = doc.path("components").path("securitySchemes").path(OpenApiRuntimeFilter.API_KEY_SCHEME);
+        assertThat(scheme.path("type").asText()).isEqualTo("http");
+        assertThat(scheme.path("scheme").asText()).isEqualTo("bearer");
+        for (String operation : documented()) {
+            String[] parts = operation.split(" ", 2);
+            JsonNode security = operation(parts[0], parts[1]).path("security");
+            if (parts[1].startsWith("/v1/") && !parts[1].startsWith("/v1/images/results/")) {
+                // [{}, {"ApiKey": []}]: no key, or a key.
+                assertThat(security).as(operation).hasSize(2);
+                assertThat(names(security.get(0))).as(operation).isEmpty();
+                assertThat(names(security.get(1))).as(operation).containsExactly(OpenApiRuntimeFilter.API_KEY_SCHEME);
+            } else {
+                assertThat(security.isMissingNode()).as(operation).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void everyOperationWithABody_documentsThe413OfTheBodyLimit() {
+        for (String operation : documented()) {
+            String[] parts = operation.split(" ", 2);
+            JsonNode op = operation(parts[0], parts[1]);
+            if (op.has("requestBody")) {
+                assertError(responseSchema(parts[0], parts[1], "413", "application/json"));
+                assertThat(op.path("responses").path("413").path("description").asText()).as(operation).contains("16777216");
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ request bodies
 
     @Test
