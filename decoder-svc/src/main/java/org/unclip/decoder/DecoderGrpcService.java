@@ -6,6 +6,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
+import io.quarkus.grpc.RegisterInterceptor;
 import io.smallrye.common.annotation.Blocking;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -29,14 +30,17 @@ import org.unclip.core.tensor.Tensor;
  * PNG images.
  */
 @GrpcService
+@RegisterInterceptor(ShutdownDrain.class)
 class DecoderGrpcService extends DecoderServiceGrpc.DecoderServiceImplBase {
 
     private static final Logger LOG = Logger.getLogger(DecoderGrpcService.class);
 
     private final DecoderStage stage;
+    private final ShutdownDrain drain;
 
-    DecoderGrpcService(DecoderStage stage) {
+    DecoderGrpcService(DecoderStage stage, ShutdownDrain drain) {
         this.stage = stage;
+        this.drain = drain;
     }
 
     @Override
@@ -55,7 +59,7 @@ class DecoderGrpcService extends DecoderServiceGrpc.DecoderServiceImplBase {
             Tensor images = stage.pipeline().generate(job.request(), p -> {
                 lastStep.set(p);
                 response.onNext(DecoderEvent.newBuilder().setProgress(progress(p, job.previews())).build());
-            }, call::isCancelled);
+            }, () -> call.isCancelled() || drain.abandoned());
             DecoderResult.Builder result = DecoderResult.newBuilder();
             List<Long> seeds = job.request().seeds();
             for (int i = 0; i < images.batch(); i++) {
@@ -68,6 +72,12 @@ class DecoderGrpcService extends DecoderServiceGrpc.DecoderServiceImplBase {
             response.onNext(DecoderEvent.newBuilder().setResult(result).build());
             response.onCompleted();
         } catch (CancellationException e) {
+            if (drain.abandoned()) {
+                LOG.warnf("decoder request %s stopped by the shutdown after %s", request.getRequestId(),
+                        describe(lastStep.get()));
+                response.onError(ShutdownDrain.abandonedStatus().asRuntimeException());
+                return;
+            }
             LOG.infof("decoder request %s cancelled by the client after %s", request.getRequestId(),
                     describe(lastStep.get()));
             response.onError(Status.CANCELLED.withDescription("cancelled by the client").asRuntimeException());

@@ -9,7 +9,10 @@ import org.unclip.core.family.ModelFamily;
 import org.unclip.core.onnx.OnnxDecoderStages;
 import org.unclip.core.pipeline.DecoderPipeline;
 
-/** The family's text_proj, decoder and upsampler graphs, loaded once at start-up and closed on shutdown. */
+/**
+ * The family's text_proj, decoder and upsampler graphs, loaded once at start-up and closed on shutdown,
+ * once {@link ShutdownDrain} has let the running calls finish.
+ */
 @Startup
 @ApplicationScoped
 class DecoderStage {

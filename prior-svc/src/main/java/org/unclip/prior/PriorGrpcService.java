@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
+import io.quarkus.grpc.RegisterInterceptor;
 import io.smallrye.common.annotation.Blocking;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,14 +23,17 @@ import org.unclip.core.tensor.Tensor;
 
 /** gRPC face of the prior stage: checks the request, streams a progress event per step, then the embeddings. */
 @GrpcService
+@RegisterInterceptor(ShutdownDrain.class)
 class PriorGrpcService extends PriorServiceGrpc.PriorServiceImplBase {
 
     private static final Logger LOG = Logger.getLogger(PriorGrpcService.class);
 
     private final PriorStage stage;
+    private final ShutdownDrain drain;
 
-    PriorGrpcService(PriorStage stage) {
+    PriorGrpcService(PriorStage stage, ShutdownDrain drain) {
         this.stage = stage;
+        this.drain = drain;
     }
 
     @Override
@@ -49,12 +53,18 @@ class PriorGrpcService extends PriorServiceGrpc.PriorServiceImplBase {
                 lastStep.set(p);
                 response.onNext(PriorEvent.newBuilder().setProgress(Progress.newBuilder()
                         .setStage(p.stage()).setStep(p.step()).setTotalSteps(p.totalSteps())).build());
-            }, call::isCancelled);
+            }, () -> call.isCancelled() || drain.abandoned());
             response.onNext(PriorEvent.newBuilder()
                     .setResult(PriorResult.newBuilder().setImageEmbeds(ProtoTensors.toProto(embeds)))
                     .build());
             response.onCompleted();
         } catch (CancellationException e) {
+            if (drain.abandoned()) {
+                LOG.warnf("prior request %s stopped by the shutdown after %s", request.getRequestId(),
+                        describe(lastStep.get()));
+                response.onError(ShutdownDrain.abandonedStatus().asRuntimeException());
+                return;
+            }
             LOG.infof("prior request %s cancelled by the client after %s", request.getRequestId(),
                     describe(lastStep.get()));
             response.onError(Status.CANCELLED.withDescription("cancelled by the client").asRuntimeException());

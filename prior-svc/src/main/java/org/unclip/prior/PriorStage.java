@@ -9,7 +9,10 @@ import org.unclip.core.family.ModelFamily;
 import org.unclip.core.onnx.OnnxPriorStage;
 import org.unclip.core.pipeline.PriorPipeline;
 
-/** The family's prior graph, loaded once at start-up and closed on shutdown. */
+/**
+ * The family's prior graph, loaded once at start-up and closed on shutdown, once
+ * {@link ShutdownDrain} has let the running calls finish.
+ */
 @Startup
 @ApplicationScoped
 class PriorStage {

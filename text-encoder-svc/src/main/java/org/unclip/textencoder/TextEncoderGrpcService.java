@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
+import io.quarkus.grpc.RegisterInterceptor;
 import io.smallrye.common.annotation.Blocking;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +14,12 @@ import org.unclip.api.v1.EncodeTextRequest;
 import org.unclip.api.v1.EncodeTextResponse;
 import org.unclip.api.v1.TextEncoderServiceGrpc;
 
-/** gRPC face of the text-encoder stage: checks the request, encodes, answers. */
+/**
+ * gRPC face of the text-encoder stage: checks the request, encodes, answers. Its calls are single
+ * model runs; {@link ShutdownDrain} lets those running when the service stops finish.
+ */
 @GrpcService
+@RegisterInterceptor(ShutdownDrain.class)
 class TextEncoderGrpcService extends TextEncoderServiceGrpc.TextEncoderServiceImplBase {
 
     /** Longest prompt accepted, in characters (the OpenAI Images API limit for dall-e-2). */

@@ -21,7 +21,8 @@ import org.unclip.core.tensor.Tensor;
 
 /**
  * The text-encoder stage: the family's tokenizer, its CLIP text encoder and its CLIP image
- * encoder, loaded once at start-up. The encoding of the empty prompt, the unconditional input of
+ * encoder, loaded once at start-up and closed on shutdown, once {@link ShutdownDrain} has let the
+ * running calls finish. The encoding of the empty prompt, the unconditional input of
  * classifier-free guidance, is computed once and reused.
  */
 @Startup

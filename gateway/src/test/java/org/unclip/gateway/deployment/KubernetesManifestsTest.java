@@ -448,6 +448,21 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void stagesFinishTheirRunningCallsWithinTheirGracePeriod() {
+        for (String stage : STAGES) {
+            JsonNode deployment = object("Deployment", stage);
+            Map<String, String> env = environment(base, container(deployment));
+            String drain = properties(stage).effective("unclip.shutdown.drain-timeout", env)
+                    .orElseThrow(() -> new AssertionError(stage + " configures no unclip.shutdown.drain-timeout"));
+            long grace = deployment.path("spec").path("template").path("spec").path("terminationGracePeriodSeconds").asLong(30);
+            // the drain, up to 10 s for the calls it then stops (ShutdownDrain.ABANDON_WAIT), and the exit
+            assertThat(grace)
+                    .as("%s: terminationGracePeriodSeconds against unclip.shutdown.drain-timeout=%s", stage, drain)
+                    .isGreaterThanOrEqualTo(seconds(drain) + 15);
+        }
+    }
+
+    @Test
     void autoscalingExample_scalesTheDecoderOnCpu_andLeavesItsReplicasToTheAutoscaler() {
         Kustomization overlay = Kustomization.load(DEPLOY.resolve("examples/autoscaling"));
         JsonNode hpa = overlay.objects().stream()
@@ -643,6 +658,23 @@ class KubernetesManifestsTest {
         int at = args.indexOf(flag);
         assertThat(at).as("argument %s in %s", flag, args).isNotNegative().isLessThan(args.size() - 1);
         return args.get(at + 1);
+    }
+
+    /** Whole seconds of a Quarkus duration: {@code 90}, {@code 60s}, {@code 5m}, {@code 1h}, {@code 500ms} or ISO-8601. */
+    private static long seconds(String duration) {
+        Matcher matcher = Pattern.compile("([0-9]+)(ms|s|m|h|d)?").matcher(duration.strip());
+        if (!matcher.matches()) {
+            return java.time.Duration.parse(duration.strip()).toSeconds();
+        }
+        long value = Long.parseLong(matcher.group(1));
+        String unit = matcher.group(2) == null ? "s" : matcher.group(2);
+        return switch (unit) {
+            case "ms" -> (value + 999) / 1000;
+            case "s" -> value;
+            case "m" -> value * 60;
+            case "h" -> value * 3600;
+            default -> value * 86400;
+        };
     }
 
     /** A Kubernetes quantity (cpu: 500m, 2; memory: 384Mi, 1Gi) in base units. */
