@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class StageCopiesTest {
 
     private static final Path ROOT = Path.of(System.getProperty("unclip.root", "..")).toAbsolutePath().normalize();
-    private static final List<String> CLASSES = List.of("ShutdownDrain.java");
+    private static final List<String> CLASSES = List.of("ShutdownDrain.java", "ConnectionAge.java");
     private static final List<Path> COPIES = List.of(
             Path.of("decoder-svc/src/main/java/org/unclip/decoder"),
             Path.of("prior-svc/src/main/java/org/unclip/prior"),

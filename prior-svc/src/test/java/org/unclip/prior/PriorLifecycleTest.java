@@ -3,6 +3,9 @@ package org.unclip.prior;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.Attributes;
+import io.grpc.ClientTransportFilter;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -11,27 +14,51 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketAddress;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.unclip.api.v1.PriorEvent;
 import org.unclip.api.v1.PriorRequest;
 import org.unclip.api.v1.PriorResult;
 import org.unclip.api.v1.PriorServiceGrpc;
 import org.unclip.core.family.ModelFamily;
 
-/** The prior's gRPC server stopping: the running call finishes while new calls get UNAVAILABLE. */
+/**
+ * The prior's gRPC server over its lifetime: connections older than the maximum age are replaced
+ * while calls go on, and on shutdown the running call finishes while new calls get UNAVAILABLE.
+ * The shutdown test runs last: it stops this profile's server for good.
+ */
 @QuarkusTest
 @TestProfile(PriorLifecycleTest.OwnApplication.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PriorLifecycleTest {
 
-    /** An application of its own, as the shutdown test stops its gRPC server for good. */
-    public static class OwnApplication implements QuarkusTestProfile {}
+    /**
+     * An application of its own, as the shutdown test stops its gRPC server for good; connections
+     * live a second (grpc-java's shortest maximum age).
+     */
+    public static class OwnApplication implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("unclip.grpc.max-connection-age", "1s", "unclip.grpc.max-connection-age-grace", "2m");
+        }
+    }
 
     private static final ModelFamily FAMILY = TestRequests.family();
     private static final int LONG_BATCH = 16;
@@ -55,8 +82,12 @@ class PriorLifecycleTest {
         return TestRequests.valid(FAMILY, 8).build();
     }
 
-    private ManagedChannel channel() {
-        return ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    private ManagedChannel channel(ClientTransportFilter filter) {
+        ManagedChannelBuilder<?> builder = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext();
+        if (filter != null) {
+            builder.addTransportFilter(filter);
+        }
+        return builder.build();
     }
 
     private static PriorResult generate(ManagedChannel channel, PriorRequest request, CountDownLatch firstEvent) {
@@ -89,9 +120,43 @@ class PriorLifecycleTest {
     }
 
     @Test
+    @Order(1)
+    void connectionsAreReplacedAfterTheirMaximumAge_whileCallsGoOnSucceeding() throws Exception {
+        Connections connections = new Connections();
+        ManagedChannel channel = channel(connections);
+        try {
+            CountDownLatch started = new CountDownLatch(1);
+            CompletableFuture<PriorResult> longCall =
+                    CompletableFuture.supplyAsync(() -> generate(channel, longRequest(), started));
+            awaitStart(started, longCall);
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
+            List<PriorResult> shortCalls = new ArrayList<>();
+            while (System.nanoTime() < end || shortCalls.isEmpty()) {
+                shortCalls.add(generate(channel, shortRequest(), null));
+                Thread.sleep(200);
+            }
+
+            assertThat(longCall.get(120, TimeUnit.SECONDS).getImageEmbeds().getShapeList())
+                    .containsExactly((long) LONG_BATCH, (long) FAMILY.embeddingDim());
+            assertThat(shortCalls).allSatisfy(r -> assertThat(r.getImageEmbeds().getShapeList())
+                    .containsExactly(1L, (long) FAMILY.embeddingDim()));
+            assertThat(connections.awaitTerminated(1, 10_000))
+                    .as("the server ended a connection on its own; connections seen: %s", connections.local)
+                    .isTrue();
+            generate(channel, shortRequest(), null);
+            assertThat(connections.local)
+                    .as("the client reconnected on new connections, and calls kept succeeding")
+                    .hasSizeGreaterThanOrEqualTo(2);
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
+    @Order(2)
     void onShutdown_theRunningCallFinishes_newCallsGetUnavailable_andTheServerStopsListening() throws Exception {
-        ManagedChannel channel = channel();
-        ManagedChannel fresh = channel();
+        ManagedChannel channel = channel(null);
+        ManagedChannel fresh = channel(null);
         try {
             CountDownLatch started = new CountDownLatch(1);
             CompletableFuture<PriorResult> running =
@@ -126,6 +191,35 @@ class PriorLifecycleTest {
         } finally {
             channel.shutdownNow();
             fresh.shutdownNow();
+        }
+    }
+
+    /** Counts the client's connections: their local addresses, and how many have closed. */
+    private static final class Connections extends ClientTransportFilter {
+
+        final Set<SocketAddress> local = ConcurrentHashMap.newKeySet();
+        private final AtomicInteger terminated = new AtomicInteger();
+
+        @Override
+        public Attributes transportReady(Attributes attributes) {
+            SocketAddress address = attributes.get(Grpc.TRANSPORT_ATTR_LOCAL_ADDR);
+            if (address instanceof InetSocketAddress) {
+                local.add(address);
+            }
+            return attributes;
+        }
+
+        @Override
+        public void transportTerminated(Attributes attributes) {
+            terminated.incrementAndGet();
+        }
+
+        boolean awaitTerminated(int count, long timeoutMillis) throws InterruptedException {
+            long end = System.currentTimeMillis() + timeoutMillis;
+            while (terminated.get() < count && System.currentTimeMillis() < end) {
+                Thread.sleep(20);
+            }
+            return terminated.get() >= count;
         }
     }
 }

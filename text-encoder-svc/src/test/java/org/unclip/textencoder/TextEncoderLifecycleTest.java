@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Attributes;
+import io.grpc.ClientTransportFilter;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -18,28 +21,47 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.unclip.api.v1.EncodeImageRequest;
 import org.unclip.api.v1.EncodeImageResponse;
 import org.unclip.api.v1.EncodeTextRequest;
 import org.unclip.api.v1.TextEncoderServiceGrpc;
 
 /**
- * The text encoder's gRPC server stopping: the running call finishes while new calls get
- * UNAVAILABLE.
+ * The text encoder's gRPC server over its lifetime: connections older than the maximum age are
+ * replaced while calls go on, and on shutdown the running call finishes while new calls get
+ * UNAVAILABLE. The shutdown test runs last: it stops this profile's server for good.
  */
 @QuarkusTest
 @TestProfile(TextEncoderLifecycleTest.OwnApplication.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TextEncoderLifecycleTest {
 
-    /** An application of its own, as the shutdown test stops its gRPC server for good. */
-    public static class OwnApplication implements QuarkusTestProfile {}
+    /**
+     * An application of its own, as the shutdown test stops its gRPC server for good; connections
+     * live a second (grpc-java's shortest maximum age).
+     */
+    public static class OwnApplication implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("unclip.grpc.max-connection-age", "1s", "unclip.grpc.max-connection-age-grace", "2m");
+        }
+    }
 
     /** Images per call in the long call (the most one call may carry). */
     private static final int LONG_BATCH = 64;
@@ -50,8 +72,12 @@ class TextEncoderLifecycleTest {
     @ConfigProperty(name = "quarkus.grpc.server.test-port")
     int port;
 
-    private ManagedChannel channel() {
-        return ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    private ManagedChannel channel(ClientTransportFilter filter) {
+        ManagedChannelBuilder<?> builder = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext();
+        if (filter != null) {
+            builder.addTransportFilter(filter);
+        }
+        return builder.build();
     }
 
     private static void encodeText(ManagedChannel channel) {
@@ -89,9 +115,35 @@ class TextEncoderLifecycleTest {
     }
 
     @Test
+    @Order(1)
+    void connectionsAreReplacedAfterTheirMaximumAge_whileCallsGoOnSucceeding() throws Exception {
+        Connections connections = new Connections();
+        ManagedChannel channel = channel(connections);
+        try {
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
+            int calls = 0;
+            while (System.nanoTime() < end) {
+                encodeText(channel);
+                calls++;
+                Thread.sleep(100);
+            }
+            assertThat(connections.awaitTerminated(1, 10_000))
+                    .as("the server ended a connection on its own; connections seen: %s", connections.local)
+                    .isTrue();
+            encodeText(channel);
+            assertThat(connections.local)
+                    .as("the client reconnected on new connections, and all %d calls succeeded", calls + 1)
+                    .hasSizeGreaterThanOrEqualTo(2);
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
+    @Order(2)
     void onShutdown_theRunningCallFinishes_newCallsGetUnavailable_andTheServerStopsListening() throws Exception {
-        ManagedChannel channel = channel();
-        ManagedChannel fresh = channel();
+        ManagedChannel channel = channel(null);
+        ManagedChannel fresh = channel(null);
         try {
             CompletableFuture<EncodeImageResponse> running = encodeLargeImages(channel);
             long end = System.currentTimeMillis() + 60_000;
@@ -124,6 +176,35 @@ class TextEncoderLifecycleTest {
         } finally {
             channel.shutdownNow();
             fresh.shutdownNow();
+        }
+    }
+
+    /** Counts the client's connections: their local addresses, and how many have closed. */
+    private static final class Connections extends ClientTransportFilter {
+
+        final Set<SocketAddress> local = ConcurrentHashMap.newKeySet();
+        private final AtomicInteger terminated = new AtomicInteger();
+
+        @Override
+        public Attributes transportReady(Attributes attributes) {
+            SocketAddress address = attributes.get(Grpc.TRANSPORT_ATTR_LOCAL_ADDR);
+            if (address instanceof InetSocketAddress) {
+                local.add(address);
+            }
+            return attributes;
+        }
+
+        @Override
+        public void transportTerminated(Attributes attributes) {
+            terminated.incrementAndGet();
+        }
+
+        boolean awaitTerminated(int count, long timeoutMillis) throws InterruptedException {
+            long end = System.currentTimeMillis() + timeoutMillis;
+            while (terminated.get() < count && System.currentTimeMillis() < end) {
+                Thread.sleep(20);
+            }
+            return terminated.get() >= count;
         }
     }
 }
