@@ -13,7 +13,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.unclip.gateway.shapes.ShapesJudge;
 
 /**
  * Prompt in, PNG out: the four services as separate processes, real HTTP, real gRPC between
@@ -32,6 +35,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MeshEndToEndIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Of the eight prompts of {@link #imagesShowWhatThePromptsSay}, at least this many fully right (8 measured). */
+    private static final int MIN_FULLY_RIGHT = 6;
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
     private final HttpClient http =
@@ -172,6 +177,44 @@ class MeshEndToEndIT {
         assertThat(two.statusCode()).as(two.body()).isEqualTo(200);
         assertThat(JSON.readTree(two.body()).get("data").get(0).get("b64_json").asText())
                 .isEqualTo(frames.get(0).get("b64_json").asText());
+    }
+
+    /**
+     * The shipped family draws what the prompts say, judged by the project's Shapes-world checker:
+     * one image per prompt (fixed seeds), every one with the right background, and most of them
+     * right in every attribute (the family's README reports the full evaluation).
+     */
+    @Test
+    void imagesShowWhatThePromptsSay() throws Exception {
+        List<String> prompts = List.of(
+                "a large red circle in the center on a blue background",
+                "a small yellow square on the left on a black background",
+                "a large green triangle at the bottom on a white background",
+                "a small white circle at the top on a purple background",
+                "a large blue square on the right on a orange background",
+                "a small orange triangle in the center on a green background",
+                "a large black circle on the left on a yellow background",
+                "a small purple square at the bottom on a red background");
+        int fullyRight = 0;
+        List<String> report = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            String prompt = prompts.get(i);
+            HttpResponse<String> response = post("""
+                    {"prompt": "%s", "seed": %d, "size": "256x256", "response_format": "b64_json"}
+                    """.formatted(prompt, 500 + i));
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            byte[] png = Base64.getDecoder().decode(
+                    JSON.readTree(response.body()).get("data").get(0).get("b64_json").asText());
+            ShapesJudge.Verdict verdict = ShapesJudge.judge(ImageIO.read(new ByteArrayInputStream(png)), prompt);
+            report.add(prompt + " -> " + verdict.checks() + " " + verdict.analysis());
+            assertThat(verdict.checks().get("background")).as(report.get(i)).isTrue();
+            if (verdict.ok()) {
+                fullyRight++;
+            }
+        }
+        System.out.printf("Shapes-world checker: %d of %d images fully right%n%s%n", fullyRight, prompts.size(),
+                String.join("\n", report));
+        assertThat(fullyRight).as(String.join("\n", report)).isGreaterThanOrEqualTo(MIN_FULLY_RIGHT);
     }
 
     private HttpResponse<String> post(String body) throws IOException, InterruptedException {
