@@ -11,6 +11,8 @@ import org.unclip.core.family.UpsamplerSpec;
 import org.unclip.core.pipeline.DecoderPipeline;
 import org.unclip.core.pipeline.TextConditioning;
 import org.unclip.core.tensor.Tensor;
+import org.unclip.stage.InvalidRequestException;
+import org.unclip.stage.ProtoTensors;
 
 /** Checks a {@link DecoderRequest} against the family and turns it into a pipeline request. */
 final class DecoderRequests {

@@ -8,6 +8,10 @@ import org.jboss.logging.Logger;
 import org.unclip.core.family.ModelFamily;
 import org.unclip.core.onnx.OnnxDecoderStages;
 import org.unclip.core.pipeline.DecoderPipeline;
+import org.unclip.stage.ShutdownDrain;
+import org.unclip.stage.batch.BatchingConfig;
+import org.unclip.stage.batch.StepScheduler;
+import org.unclip.stage.metrics.StageMetrics;
 
 /**
  * The family's text_proj, decoder and upsampler graphs, loaded once at start-up and closed on shutdown,
@@ -21,10 +25,15 @@ class DecoderStage {
 
     private final ModelFamily family;
     private final OnnxDecoderStages stages;
+    private final StepScheduler<DecoderPipeline.Run> scheduler;
+    private final StageMetrics metrics;
 
-    DecoderStage(DecoderConfig config) {
+    DecoderStage(DecoderConfig config, BatchingConfig batching, StageMetrics metrics) {
         this.family = ModelFamily.load(Path.of(config.family().dir()));
         this.stages = OnnxDecoderStages.load(family, config.onnx().threads());
+        this.metrics = metrics;
+        this.scheduler = new StepScheduler<>("decoder", pipeline(), batching.settings(), metrics.loop("decoder"));
+        metrics.watch(scheduler);
         LOG.infof("decoder ready: family %s (%s), %dpx base, %d upsampler(s), output sizes %s", family.name(),
                 family.dir(), family.decoder().resolution(), family.upsamplers().size(), family.outputSizes());
     }
@@ -37,8 +46,15 @@ class DecoderStage {
         return stages.pipeline();
     }
 
+    /** Steps the running requests together, one batched model call per network and step. */
+    StepScheduler<DecoderPipeline.Run> scheduler() {
+        return scheduler;
+    }
+
     @PreDestroy
     void close() {
+        metrics.unwatch(scheduler);
+        scheduler.close();
         stages.close();
     }
 }

@@ -23,6 +23,7 @@ import org.unclip.api.v1.DecoderServiceGrpc.DecoderServiceBlockingStub;
 import org.unclip.api.v1.GeneratedImage;
 import org.unclip.api.v1.Progress;
 import org.unclip.core.family.ModelFamily;
+import org.unclip.stage.ProtoTensors;
 
 /** The decoder stage over real gRPC on loopback, running the family's graphs. */
 @QuarkusTest
@@ -106,7 +107,7 @@ class DecoderGrpcServiceTest {
                 TestRequests.valid(FAMILY, 1).setGuidanceScale(99f).build(),
                 TestRequests.valid(FAMILY, 1).clearImageEmbeds().build(),
                 TestRequests.valid(FAMILY, 1, 2).setImageEmbeds(
-                        ProtoTensors.toProto(org.unclip.core.tensor.Tensor.zeros(2, d + 3))).build())) {
+                        ProtoTensors.toProto(org.unclip.core.tensor.Tensor.zeros(2, d + 3), org.unclip.api.v1.Tensor.newBuilder()).build()).build())) {
             assertThatThrownBy(() -> call(bad))
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
@@ -119,7 +120,7 @@ class DecoderGrpcServiceTest {
     void stopsWhenTheClientCancelsAndKeepsServing() throws Exception {
         DecoderServiceBlockingStub stub = client.withDeadlineAfter(120, TimeUnit.SECONDS);
         int total = FAMILY.decoder().steps().max();
-        try (LogCapture log = LogCapture.of(DecoderGrpcService.class)) {
+        try (LogCapture log = LogCapture.of(org.unclip.stage.StageFailures.class)) {
             io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
             Iterator<DecoderEvent> events = ctx.call(() -> stub.generateImages(TestRequests.valid(FAMILY, 5)
                     .setDecoderSteps(total).setRequestId("to-cancel").build()));

@@ -43,6 +43,7 @@ import org.unclip.api.v1.DecoderRequest;
 import org.unclip.api.v1.DecoderResult;
 import org.unclip.api.v1.DecoderServiceGrpc;
 import org.unclip.core.family.ModelFamily;
+import org.unclip.stage.ShutdownDrain;
 
 /**
  * The decoder's gRPC server over its lifetime: connections older than the maximum age are replaced

@@ -7,6 +7,8 @@ import org.unclip.api.v1.DecoderRequest;
 import org.unclip.core.family.ModelFamily;
 import org.unclip.core.family.UpsamplerSpec;
 import org.unclip.core.tensor.Tensor;
+import org.unclip.stage.InvalidRequestException;
+import org.unclip.stage.ProtoTensors;
 
 class DecoderRequestsTest {
 
@@ -81,19 +83,19 @@ class DecoderRequestsTest {
         int d = FAMILY.embeddingDim();
         assertThat(rejection(TestRequests.valid(FAMILY, 1).clearImageEmbeds())).contains("image_embeds is missing");
         assertThat(rejection(TestRequests.valid(FAMILY, 1, 2)
-                .setImageEmbeds(ProtoTensors.toProto(Tensor.zeros(3, d)))))
+                .setImageEmbeds(ProtoTensors.toProto(Tensor.zeros(3, d), org.unclip.api.v1.Tensor.newBuilder()).build())))
                 .contains("image_embeds has shape [3, " + d + "]; expected [2, " + d + "]");
         assertThat(rejection(TestRequests.valid(FAMILY, 1)
-                .setImageEmbeds(ProtoTensors.toProto(Tensor.zeros(1, d - 1)))))
+                .setImageEmbeds(ProtoTensors.toProto(Tensor.zeros(1, d - 1), org.unclip.api.v1.Tensor.newBuilder()).build())))
                 .contains("image_embeds has shape [1, " + (d - 1) + "]");
         assertThat(rejection(TestRequests.valid(FAMILY, 1).clearUnconditional())).contains("unconditional is missing");
         assertThat(rejection(TestRequests.valid(FAMILY, 1, 2).setText(TestRequests.encoding(FAMILY, 3, 4, 7))))
                 .contains("text has batch 3; expected 1 or the number of seeds (2)");
         DecoderRequest.Builder wrongLength = TestRequests.valid(FAMILY, 1);
-        wrongLength.getTextBuilder().setAttentionMask(ProtoTensors.toProto(Tensor.zeros(1, FAMILY.contextLength() + 1)));
+        wrongLength.getTextBuilder().setAttentionMask(ProtoTensors.toProto(Tensor.zeros(1, FAMILY.contextLength() + 1), org.unclip.api.v1.Tensor.newBuilder()).build());
         assertThat(rejection(wrongLength)).contains("text.attention_mask has shape");
         assertThat(rejection(TestRequests.valid(FAMILY, 1)
-                .setImageEmbeds(ProtoTensors.toProto(Tensor.filled(Float.NaN, 1, d)))))
+                .setImageEmbeds(ProtoTensors.toProto(Tensor.filled(Float.NaN, 1, d), org.unclip.api.v1.Tensor.newBuilder()).build())))
                 .contains("image_embeds contains a non-finite value");
     }
 }

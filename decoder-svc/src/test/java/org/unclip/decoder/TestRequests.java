@@ -6,6 +6,7 @@ import org.unclip.api.v1.TextEncoding;
 import org.unclip.core.family.ModelFamily;
 import org.unclip.core.noise.SeededNoise;
 import org.unclip.core.tensor.Tensor;
+import org.unclip.stage.ProtoTensors;
 
 /** The family the tests run against and well-formed requests for it. */
 final class TestRequests {
@@ -35,16 +36,16 @@ final class TestRequests {
             }
         }
         return TextEncoding.newBuilder()
-                .setTextEmbeds(ProtoTensors.toProto(SeededNoise.batch(seeds, 90, 0, f.embeddingDim())))
-                .setLastHiddenState(ProtoTensors.toProto(SeededNoise.batch(seeds, 91, 0, l, f.textWidth())))
-                .setAttentionMask(ProtoTensors.toProto(Tensor.of(mask, batch, l)))
+                .setTextEmbeds(ProtoTensors.toProto(SeededNoise.batch(seeds, 90, 0, f.embeddingDim()), org.unclip.api.v1.Tensor.newBuilder()).build())
+                .setLastHiddenState(ProtoTensors.toProto(SeededNoise.batch(seeds, 91, 0, l, f.textWidth()), org.unclip.api.v1.Tensor.newBuilder()).build())
+                .setAttentionMask(ProtoTensors.toProto(Tensor.of(mask, batch, l), org.unclip.api.v1.Tensor.newBuilder()).build())
                 .build();
     }
 
     /** Image embeddings of the seeds (as if from the prior), two steps per stage. */
     static DecoderRequest.Builder valid(ModelFamily f, long... seeds) {
         DecoderRequest.Builder b = DecoderRequest.newBuilder()
-                .setImageEmbeds(ProtoTensors.toProto(SeededNoise.batch(seeds, 92, 0, f.embeddingDim())))
+                .setImageEmbeds(ProtoTensors.toProto(SeededNoise.batch(seeds, 92, 0, f.embeddingDim()), org.unclip.api.v1.Tensor.newBuilder()).build())
                 .setText(encoding(f, 1, 7, 1000))
                 .setUnconditional(encoding(f, 1, 2, 2000))
                 .setDecoderSteps(2)

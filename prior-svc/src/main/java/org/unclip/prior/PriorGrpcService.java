@@ -2,83 +2,85 @@ package org.unclip.prior;
 
 import io.grpc.Context;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.grpc.RegisterInterceptor;
 import io.smallrye.common.annotation.Blocking;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
-import org.jboss.logging.Logger;
 import org.unclip.api.v1.PriorEvent;
 import org.unclip.api.v1.PriorRequest;
 import org.unclip.api.v1.PriorResult;
 import org.unclip.api.v1.PriorServiceGrpc;
 import org.unclip.api.v1.Progress;
-import org.unclip.core.onnx.OnnxModelException;
-import org.unclip.core.pipeline.NonFiniteOutputException;
 import org.unclip.core.pipeline.PriorPipeline;
 import org.unclip.core.pipeline.StepProgress;
 import org.unclip.core.tensor.Tensor;
+import org.unclip.stage.InvalidRequestException;
+import org.unclip.stage.ProgressPump;
+import org.unclip.stage.ProtoTensors;
+import org.unclip.stage.ShutdownDrain;
+import org.unclip.stage.StageFailures;
+import org.unclip.stage.metrics.StageMetrics;
 
-/** gRPC face of the prior stage: checks the request, streams a progress event per step, then the embeddings. */
+/**
+ * gRPC face of the prior stage: checks the request, hands the run to the stage's batch (stepped
+ * together with the other calls' runs), streams a progress event per step, then the embeddings.
+ */
 @GrpcService
 @RegisterInterceptor(ShutdownDrain.class)
 class PriorGrpcService extends PriorServiceGrpc.PriorServiceImplBase {
 
-    private static final Logger LOG = Logger.getLogger(PriorGrpcService.class);
-
     private final PriorStage stage;
     private final ShutdownDrain drain;
+    private final StageMetrics metrics;
 
-    PriorGrpcService(PriorStage stage, ShutdownDrain drain) {
+    PriorGrpcService(PriorStage stage, ShutdownDrain drain, StageMetrics metrics) {
         this.stage = stage;
         this.drain = drain;
+        this.metrics = metrics;
     }
 
     @Override
     @Blocking
     public void generateEmbeddings(PriorRequest request, StreamObserver<PriorEvent> response) {
+        long started = System.nanoTime();
         Context call = Context.current();
         PriorPipeline.Request job;
         try {
             job = PriorRequests.toPipeline(request, stage.family());
         } catch (InvalidRequestException e) {
             response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            metrics.call("GenerateEmbeddings", "invalid_argument", started);
             return;
         }
         AtomicReference<StepProgress> lastStep = new AtomicReference<>();
+        String outcome = "ok";
         try {
-            Tensor embeds = stage.pipeline().generate(job, p -> {
+            ProgressPump pump = new ProgressPump();
+            PriorPipeline.Run run = stage.pipeline().start(job, pump);
+            CompletableFuture<PriorPipeline.Run> done =
+                    stage.scheduler().submit(run, () -> call.isCancelled() || drain.abandoned());
+            Tensor embeds = pump.pump(done, p -> {
                 lastStep.set(p);
                 response.onNext(PriorEvent.newBuilder().setProgress(Progress.newBuilder()
                         .setStage(p.stage()).setStep(p.step()).setTotalSteps(p.totalSteps())).build());
-            }, () -> call.isCancelled() || drain.abandoned());
+            }).result();
             response.onNext(PriorEvent.newBuilder()
-                    .setResult(PriorResult.newBuilder().setImageEmbeds(ProtoTensors.toProto(embeds)))
+                    .setResult(PriorResult.newBuilder().setImageEmbeds(
+                            ProtoTensors.toProto(embeds, org.unclip.api.v1.Tensor.newBuilder())))
                     .build());
             response.onCompleted();
-        } catch (CancellationException e) {
-            if (drain.abandoned()) {
-                LOG.warnf("prior request %s stopped by the shutdown after %s", request.getRequestId(),
-                        describe(lastStep.get()));
-                response.onError(ShutdownDrain.abandonedStatus().asRuntimeException());
-                return;
-            }
-            LOG.infof("prior request %s cancelled by the client after %s", request.getRequestId(),
-                    describe(lastStep.get()));
-            response.onError(Status.CANCELLED.withDescription("cancelled by the client").asRuntimeException());
-        } catch (StatusRuntimeException e) {
-            // the stream was closed under us (client gone); nothing left to tell it
-            LOG.infof("prior request %s cancelled by the client after %s (%s)", request.getRequestId(),
-                    describe(lastStep.get()), e.getStatus());
-        } catch (NonFiniteOutputException | OnnxModelException e) {
-            LOG.errorf("prior request %s failed: %s", request.getRequestId(), e.getMessage());
-            response.onError(Status.INTERNAL.withDescription(e.getMessage()).asRuntimeException());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            outcome = StageFailures.fail(response, new CancellationException("interrupted"),
+                    "prior request " + request.getRequestId(), describe(lastStep.get()), drain);
         } catch (RuntimeException e) {
-            LOG.errorf(e, "prior request %s failed", request.getRequestId());
-            response.onError(Status.INTERNAL.withDescription("prior failed: " + e).asRuntimeException());
+            outcome = StageFailures.fail(response, e, "prior request " + request.getRequestId(),
+                    describe(lastStep.get()), drain);
         }
+        metrics.call("GenerateEmbeddings", outcome, started);
     }
 
     private static String describe(StepProgress p) {

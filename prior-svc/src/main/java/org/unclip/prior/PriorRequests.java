@@ -7,6 +7,8 @@ import org.unclip.core.family.Preset;
 import org.unclip.core.family.PriorSpec;
 import org.unclip.core.pipeline.PriorPipeline;
 import org.unclip.core.pipeline.TextConditioning;
+import org.unclip.stage.InvalidRequestException;
+import org.unclip.stage.ProtoTensors;
 
 /** Checks a {@link PriorRequest} against the family and turns it into a pipeline request. */
 final class PriorRequests {

@@ -8,6 +8,10 @@ import org.jboss.logging.Logger;
 import org.unclip.core.family.ModelFamily;
 import org.unclip.core.onnx.OnnxPriorStage;
 import org.unclip.core.pipeline.PriorPipeline;
+import org.unclip.stage.ShutdownDrain;
+import org.unclip.stage.batch.BatchingConfig;
+import org.unclip.stage.batch.StepScheduler;
+import org.unclip.stage.metrics.StageMetrics;
 
 /**
  * The family's prior graph, loaded once at start-up and closed on shutdown, once
@@ -21,10 +25,15 @@ class PriorStage {
 
     private final ModelFamily family;
     private final OnnxPriorStage prior;
+    private final StepScheduler<PriorPipeline.Run> scheduler;
+    private final StageMetrics metrics;
 
-    PriorStage(PriorConfig config) {
+    PriorStage(PriorConfig config, BatchingConfig batching, StageMetrics metrics) {
         this.family = ModelFamily.load(Path.of(config.family().dir()));
         this.prior = OnnxPriorStage.load(family, config.onnx().threads());
+        this.metrics = metrics;
+        this.scheduler = new StepScheduler<>("prior", pipeline(), batching.settings(), metrics.loop("prior"));
+        metrics.watch(scheduler);
         LOG.infof("prior ready: family %s (%s), D=%d, steps %s, guidance %s", family.name(), family.dir(),
                 family.embeddingDim(), family.prior().steps(), family.prior().guidance());
     }
@@ -37,8 +46,15 @@ class PriorStage {
         return prior.pipeline();
     }
 
+    /** Steps the running requests together, one batched model call per network and step. */
+    StepScheduler<PriorPipeline.Run> scheduler() {
+        return scheduler;
+    }
+
     @PreDestroy
     void close() {
+        metrics.unwatch(scheduler);
+        scheduler.close();
         prior.close();
     }
 }

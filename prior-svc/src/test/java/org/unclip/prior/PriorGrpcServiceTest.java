@@ -79,7 +79,7 @@ class PriorGrpcServiceTest {
     @Test
     void stopsWhenTheClientCancelsAndKeepsServing() throws Exception {
         PriorServiceBlockingStub stub = client.withDeadlineAfter(60, TimeUnit.SECONDS);
-        try (LogCapture log = LogCapture.of(PriorGrpcService.class)) {
+        try (LogCapture log = LogCapture.of(org.unclip.stage.StageFailures.class)) {
             io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
             Iterator<PriorEvent> events = ctx.call(() -> stub.generateEmbeddings(
                     TestRequests.valid(FAMILY, 5).setSteps(200).setRequestId("to-cancel").build()));

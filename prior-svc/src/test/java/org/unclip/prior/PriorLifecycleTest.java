@@ -38,6 +38,7 @@ import org.unclip.api.v1.PriorRequest;
 import org.unclip.api.v1.PriorResult;
 import org.unclip.api.v1.PriorServiceGrpc;
 import org.unclip.core.family.ModelFamily;
+import org.unclip.stage.ShutdownDrain;
 
 /**
  * The prior's gRPC server over its lifetime: connections older than the maximum age are replaced

@@ -8,6 +8,8 @@ import org.unclip.api.v1.PriorRequest;
 import org.unclip.api.v1.Tensor;
 import org.unclip.core.family.ModelFamily;
 import org.unclip.core.pipeline.PriorPipeline;
+import org.unclip.stage.InvalidRequestException;
+import org.unclip.stage.ProtoTensors;
 
 class PriorRequestsTest {
 
@@ -84,7 +86,7 @@ class PriorRequestsTest {
         assertThat(rejection(TestRequests.valid(FAMILY, 1).setUnconditional(TestRequests.encoding(FAMILY, 2, 2, 7))))
                 .contains("unconditional.text_embeds has shape [2, " + d + "]; expected [1, " + d + "]");
 
-        Tensor wrongD = ProtoTensors.toProto(org.unclip.core.tensor.Tensor.zeros(1, d + 1));
+        Tensor wrongD = ProtoTensors.toProto(org.unclip.core.tensor.Tensor.zeros(1, d + 1), org.unclip.api.v1.Tensor.newBuilder()).build();
         PriorRequest.Builder b = TestRequests.valid(FAMILY, 1);
         b.getTextBuilder().setTextEmbeds(wrongD);
         assertThat(rejection(b)).contains("text.text_embeds has shape [1, " + (d + 1) + "]; expected [B, " + d + "]");
@@ -99,12 +101,12 @@ class PriorRequestsTest {
 
         PriorRequest.Builder nan = TestRequests.valid(FAMILY, 1);
         nan.getTextBuilder().setTextEmbeds(ProtoTensors.toProto(
-                org.unclip.core.tensor.Tensor.filled(Float.NaN, 1, d)));
+                org.unclip.core.tensor.Tensor.filled(Float.NaN, 1, d), org.unclip.api.v1.Tensor.newBuilder()).build());
         assertThat(rejection(nan)).contains("text.text_embeds contains a non-finite value");
 
         PriorRequest.Builder badMask = TestRequests.valid(FAMILY, 1);
         badMask.getTextBuilder().setAttentionMask(ProtoTensors.toProto(
-                org.unclip.core.tensor.Tensor.filled(0.5f, 1, FAMILY.contextLength())));
+                org.unclip.core.tensor.Tensor.filled(0.5f, 1, FAMILY.contextLength()), org.unclip.api.v1.Tensor.newBuilder()).build());
         assertThat(rejection(badMask)).contains("only 0 and 1");
     }
 }

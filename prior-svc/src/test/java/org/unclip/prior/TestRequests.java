@@ -6,6 +6,7 @@ import org.unclip.api.v1.TextEncoding;
 import org.unclip.core.family.ModelFamily;
 import org.unclip.core.noise.SeededNoise;
 import org.unclip.core.tensor.Tensor;
+import org.unclip.stage.ProtoTensors;
 
 /** The family the tests run against and well-formed requests for it. */
 final class TestRequests {
@@ -36,9 +37,9 @@ final class TestRequests {
             }
         }
         return TextEncoding.newBuilder()
-                .setTextEmbeds(ProtoTensors.toProto(SeededNoise.batch(seeds, 90, 0, d)))
-                .setLastHiddenState(ProtoTensors.toProto(SeededNoise.batch(seeds, 91, 0, l, f.textWidth())))
-                .setAttentionMask(ProtoTensors.toProto(Tensor.of(mask, batch, l)))
+                .setTextEmbeds(ProtoTensors.toProto(SeededNoise.batch(seeds, 90, 0, d), org.unclip.api.v1.Tensor.newBuilder()).build())
+                .setLastHiddenState(ProtoTensors.toProto(SeededNoise.batch(seeds, 91, 0, l, f.textWidth()), org.unclip.api.v1.Tensor.newBuilder()).build())
+                .setAttentionMask(ProtoTensors.toProto(Tensor.of(mask, batch, l), org.unclip.api.v1.Tensor.newBuilder()).build())
                 .build();
     }
 

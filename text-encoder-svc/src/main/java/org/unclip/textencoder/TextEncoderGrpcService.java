@@ -1,6 +1,7 @@
 package org.unclip.textencoder;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
@@ -13,10 +14,15 @@ import org.unclip.api.v1.EncodeImageResponse;
 import org.unclip.api.v1.EncodeTextRequest;
 import org.unclip.api.v1.EncodeTextResponse;
 import org.unclip.api.v1.TextEncoderServiceGrpc;
+import org.unclip.stage.ProtoTensors;
+import org.unclip.stage.ShutdownDrain;
+import org.unclip.stage.StageFailures;
+import org.unclip.stage.metrics.StageMetrics;
 
 /**
- * gRPC face of the text-encoder stage: checks the request, encodes, answers. Its calls are single
- * model runs; {@link ShutdownDrain} lets those running when the service stops finish.
+ * gRPC face of the text-encoder stage: checks the request, encodes, answers. Prompts of calls that
+ * arrive together are encoded in one model call ({@code unclip.batching.*}); {@link ShutdownDrain}
+ * lets the calls running when the service stops finish.
  */
 @GrpcService
 @RegisterInterceptor(ShutdownDrain.class)
@@ -27,10 +33,14 @@ class TextEncoderGrpcService extends TextEncoderServiceGrpc.TextEncoderServiceIm
 
     private final TextEncoderStage stage;
     private final StageConfig config;
+    private final ShutdownDrain drain;
+    private final StageMetrics metrics;
 
-    TextEncoderGrpcService(TextEncoderStage stage, StageConfig config) {
+    TextEncoderGrpcService(TextEncoderStage stage, StageConfig config, ShutdownDrain drain, StageMetrics metrics) {
         this.stage = stage;
         this.config = config;
+        this.drain = drain;
+        this.metrics = metrics;
     }
 
     @Override
@@ -51,12 +61,27 @@ class TextEncoderGrpcService extends TextEncoderServiceGrpc.TextEncoderServiceIm
                 return;
             }
         }
-        TextEncoding encoding = stage.encode(prompts);
-        response.onNext(EncodeTextResponse.newBuilder()
-                .setConditional(ProtoTensors.toProto(encoding))
-                .setUnconditional(ProtoTensors.toProto(stage.unconditional()))
-                .build());
-        response.onCompleted();
+        long started = System.nanoTime();
+        Context call = Context.current();
+        String outcome = "ok";
+        try {
+            TextEncoding encoding = stage.scheduler()
+                    .submit(new PromptBatch(prompts), () -> call.isCancelled() || drain.abandoned())
+                    .get()
+                    .result();
+            response.onNext(EncodeTextResponse.newBuilder()
+                    .setConditional(encoding.toProto())
+                    .setUnconditional(stage.unconditional().toProto())
+                    .build());
+            response.onCompleted();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            outcome = StageFailures.fail(response, new java.util.concurrent.CancellationException("interrupted"),
+                    "text-encoder call", "encoding", drain);
+        } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
+            outcome = StageFailures.fail(response, e, "text-encoder call", "encoding", drain);
+        }
+        metrics.call("EncodeText", outcome, started);
     }
 
     @Override
@@ -87,7 +112,7 @@ class TextEncoderGrpcService extends TextEncoderServiceGrpc.TextEncoderServiceIm
         }
         try {
             response.onNext(EncodeImageResponse.newBuilder()
-                    .setImageEmbeds(ProtoTensors.toProto(stage.encodeImages(bytes)))
+                    .setImageEmbeds(ProtoTensors.toProto(stage.encodeImages(bytes), org.unclip.api.v1.Tensor.newBuilder()))
                     .build());
             response.onCompleted();
         } catch (IllegalArgumentException e) {

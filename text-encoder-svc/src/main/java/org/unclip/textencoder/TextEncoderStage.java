@@ -10,14 +10,20 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.jboss.logging.Logger;
 import org.unclip.core.family.ImageEncoderSpec;
 import org.unclip.core.family.ModelFamily;
 import org.unclip.core.image.BicubicResize;
 import org.unclip.core.image.Png;
 import org.unclip.core.onnx.OnnxModel;
+import org.unclip.core.pipeline.BatchStepper;
 import org.unclip.core.tensor.LongTensor;
 import org.unclip.core.tensor.Tensor;
+import org.unclip.stage.ShutdownDrain;
+import org.unclip.stage.batch.BatchingConfig;
+import org.unclip.stage.batch.StepScheduler;
+import org.unclip.stage.metrics.StageMetrics;
 
 /**
  * The text-encoder stage: the family's tokenizer, its CLIP text encoder and its CLIP image
@@ -27,7 +33,7 @@ import org.unclip.core.tensor.Tensor;
  */
 @Startup
 @ApplicationScoped
-class TextEncoderStage {
+class TextEncoderStage implements BatchStepper<PromptBatch> {
 
     private static final Logger LOG = Logger.getLogger(TextEncoderStage.class);
 
@@ -36,8 +42,10 @@ class TextEncoderStage {
     private final OnnxModel textEncoder;
     private final OnnxModel imageEncoder;
     private final TextEncoding unconditional;
+    private final StepScheduler<PromptBatch> scheduler;
+    private final StageMetrics metrics;
 
-    TextEncoderStage(StageConfig config) {
+    TextEncoderStage(StageConfig config, BatchingConfig batching, StageMetrics metrics) {
         this.family = ModelFamily.load(Path.of(config.family().dir()));
         try {
             this.tokenizer = new PromptTokenizer(family.tokenizer(), family.contextLength());
@@ -49,6 +57,9 @@ class TextEncoderStage {
         this.imageEncoder =
                 family.imageEncoder() == null ? null : OnnxModel.load(family.imageEncoder().graph(), threads);
         this.unconditional = encode(List.of(""));
+        this.metrics = metrics;
+        this.scheduler = new StepScheduler<>("text_encoder", this, batching.settings(), metrics.loop("text_encoder"));
+        metrics.watch(scheduler);
         LOG.infof("text encoder ready: family %s (%s), L=%d, D=%d",
                 family.name(), family.dir(), family.contextLength(), family.embeddingDim());
     }
@@ -60,6 +71,31 @@ class TextEncoderStage {
     /** The encoding of the empty prompt, batch 1. */
     TextEncoding unconditional() {
         return unconditional;
+    }
+
+    /** Batches calls that arrive together into one model call. */
+    StepScheduler<PromptBatch> scheduler() {
+        return scheduler;
+    }
+
+    /** Encodes the prompts of every call in one model call. */
+    @Override
+    public void step(List<PromptBatch> calls, BiConsumer<PromptBatch, RuntimeException> failed) {
+        List<String> prompts = new ArrayList<>();
+        calls.forEach(c -> prompts.addAll(c.prompts()));
+        TextEncoding all;
+        try {
+            all = encode(prompts);
+        } catch (RuntimeException e) {
+            calls.forEach(c -> failed.accept(c, e));
+            return;
+        }
+        int at = 0;
+        for (PromptBatch call : calls) {
+            int n = call.prompts().size();
+            call.finish(calls.size() == 1 ? all : all.slice(at, at + n));
+            at += n;
+        }
     }
 
     TextEncoding encode(List<String> prompts) {
@@ -114,6 +150,8 @@ class TextEncoderStage {
 
     @PreDestroy
     void close() {
+        metrics.unwatch(scheduler);
+        scheduler.close();
         textEncoder.close();
         if (imageEncoder != null) {
             imageEncoder.close();

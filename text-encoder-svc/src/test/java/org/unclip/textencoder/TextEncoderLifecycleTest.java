@@ -41,6 +41,7 @@ import org.unclip.api.v1.EncodeImageRequest;
 import org.unclip.api.v1.EncodeImageResponse;
 import org.unclip.api.v1.EncodeTextRequest;
 import org.unclip.api.v1.TextEncoderServiceGrpc;
+import org.unclip.stage.ShutdownDrain;
 
 /**
  * The text encoder's gRPC server over its lifetime: connections older than the maximum age are

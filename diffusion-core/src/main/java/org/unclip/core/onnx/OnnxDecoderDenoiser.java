@@ -21,9 +21,15 @@ public final class OnnxDecoderDenoiser implements DecoderDenoiser {
 
     @Override
     public Tensor predict(Tensor sample, int timestep, DecoderConditioning c) {
+        return predict(sample, LongTensor.filled(timestep, sample.batch()).data(), c);
+    }
+
+    /** One call; the graph takes a timestep per row. */
+    @Override
+    public Tensor predict(Tensor sample, long[] timesteps, DecoderConditioning c) {
         Map<String, Tensor> out = model.run(Map.of(
                 "sample", sample,
-                "timestep", LongTensor.filled(timestep, sample.batch()),
+                "timestep", LongTensor.of(timesteps, timesteps.length),
                 "encoder_hidden_states", c.encoderHiddenStates(),
                 "class_labels", c.timeEmbedAdd(),
                 "attention_mask", c.attentionMask()));

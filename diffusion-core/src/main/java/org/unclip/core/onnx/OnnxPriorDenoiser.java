@@ -21,9 +21,15 @@ public final class OnnxPriorDenoiser implements PriorDenoiser {
 
     @Override
     public Tensor predict(Tensor sample, int timestep, TextConditioning text) {
+        return predict(sample, LongTensor.filled(timestep, sample.batch()).data(), text);
+    }
+
+    /** One call; the graph takes a timestep per row. */
+    @Override
+    public Tensor predict(Tensor sample, long[] timesteps, TextConditioning text) {
         Map<String, Tensor> out = model.run(Map.of(
                 "sample", sample,
-                "timestep", LongTensor.filled(timestep, sample.batch()),
+                "timestep", LongTensor.of(timesteps, timesteps.length),
                 "proj_embedding", text.textEmbeds(),
                 "encoder_hidden_states", text.hiddenStates(),
                 "attention_mask", text.mask()));

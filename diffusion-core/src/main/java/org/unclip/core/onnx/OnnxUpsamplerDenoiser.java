@@ -23,10 +23,16 @@ public final class OnnxUpsamplerDenoiser implements UpsamplerDenoiser {
 
     @Override
     public Tensor predict(Tensor sample, int timestep, boolean lastStep) {
+        return predict(sample, LongTensor.filled(timestep, sample.batch()).data(), lastStep);
+    }
+
+    /** One call; the graph takes a timestep per row. */
+    @Override
+    public Tensor predict(Tensor sample, long[] timesteps, boolean lastStep) {
         OnnxModel m = lastStep ? lastStepModel.orElse(model) : model;
         Map<String, Tensor> out = m.run(Map.of(
                 "sample", sample,
-                "timestep", LongTensor.filled(timestep, sample.batch())));
+                "timestep", LongTensor.of(timesteps, timesteps.length)));
         return GraphOutputs.get(m, out, "out_sample");
     }
 }

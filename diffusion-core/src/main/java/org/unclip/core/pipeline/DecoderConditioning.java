@@ -1,5 +1,6 @@
 package org.unclip.core.pipeline;
 
+import java.util.List;
 import org.unclip.core.tensor.BoolTensor;
 import org.unclip.core.tensor.Tensor;
 
@@ -24,5 +25,22 @@ public record DecoderConditioning(Tensor encoderHiddenStates, Tensor timeEmbedAd
 
     public int batch() {
         return encoderHiddenStates.batch();
+    }
+
+    /** Rows {@code [from, to)}. */
+    public DecoderConditioning slice(int from, int to) {
+        return new DecoderConditioning(encoderHiddenStates.slice(from, to), timeEmbedAdd.slice(from, to),
+                attentionMask.slice(from, to));
+    }
+
+    /** The rows of every part, in order; the parts must agree on every axis but the batch. */
+    public static DecoderConditioning concat(List<DecoderConditioning> parts) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        return new DecoderConditioning(
+                Tensor.concat(parts.stream().map(DecoderConditioning::encoderHiddenStates).toList()),
+                Tensor.concat(parts.stream().map(DecoderConditioning::timeEmbedAdd).toList()),
+                BoolTensor.concat(parts.stream().map(DecoderConditioning::attentionMask).toList()));
     }
 }

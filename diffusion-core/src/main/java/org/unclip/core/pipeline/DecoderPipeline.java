@@ -1,7 +1,10 @@
 package org.unclip.core.pipeline;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import org.unclip.core.family.DecoderSpec;
 import org.unclip.core.family.UpsamplerSpec;
@@ -27,8 +30,13 @@ import org.unclip.core.tensor.Tensor;
  *       antialiased) to the upsampler's output resolution and concatenated to x_t on the channel
  *       axis; no guidance; the result is clamped to ±1.
  * </ol>
+ *
+ * <p>A request is a {@link Run}: {@link #start} checks it and runs text_proj, then {@link #step}
+ * advances any number of runs by one step each, with one batched call per network, however far
+ * each run has got (every row carries its own timestep). {@link #generate} is one run stepped
+ * alone; a run gives the same images alone or batched with others.
  */
-public final class DecoderPipeline {
+public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> {
 
     private static final int RGB = 3;
 
@@ -110,13 +118,30 @@ public final class DecoderPipeline {
     }
 
     /**
-     * Runs the decoder and the upsamplers the output size needs.
+     * Runs the decoder and the upsamplers the output size needs, alone.
      *
      * @return {@code [N,3,S,S]} images in [−1, 1]
      * @throws java.util.concurrent.CancellationException when {@code cancelled} turns true (checked before every step)
      * @throws NonFiniteOutputException when a model produces NaN or infinity
      */
     public Tensor generate(Request request, ProgressListener progress, BooleanSupplier cancelled) {
+        Run run = start(request, progress);
+        List<Run> alone = List.of(run);
+        while (!run.done()) {
+            Checks.notCancelled(cancelled, run.stageName());
+            step(alone, (r, e) -> {
+                throw e;
+            });
+        }
+        return run.result();
+    }
+
+    /**
+     * Checks a request, runs text_proj for it and draws its initial noise.
+     *
+     * @param progress told of every step the run takes, on the thread that steps it
+     */
+    public Run start(Request request, ProgressListener progress) {
         long[] seeds = Checks.seeds(request.seeds());
         int n = seeds.length;
         int stagesToRun = upsamplersFor(request.outputSize());
@@ -129,18 +154,12 @@ public final class DecoderPipeline {
             throw new IllegalArgumentException("image embeddings must be [" + n + "," + cfgImageEmbedding.length
                     + "], got " + embeds);
         }
-
-        Tensor image = decode(request, seeds, progress, cancelled);
-        for (int j = 0; j < stagesToRun; j++) {
-            image = upsample(j, image, request.upsamplerSteps().get(j), seeds, request.noise(), progress, cancelled);
-        }
-        return image;
+        ClassifierFreeGuidance cfg = new ClassifierFreeGuidance(request.guidanceScale());
+        return new Run(request, seeds, stagesToRun, cfg, project(request, cfg, n), progress);
     }
 
-    private Tensor decode(Request request, long[] seeds, ProgressListener progress, BooleanSupplier cancelled) {
-        int n = seeds.length;
-        int r = decoder.resolution();
-        ClassifierFreeGuidance cfg = new ClassifierFreeGuidance(request.guidanceScale());
+    /** text_proj on {@code [uncond; cond]} (or the conditional rows alone without guidance). */
+    private DecoderConditioning project(Request request, ClassifierFreeGuidance cfg, int n) {
         TextConditioning cond = request.text().broadcastBatch(n);
         Tensor embeds = request.imageEmbeds();
         TextConditioning text = cond;
@@ -150,8 +169,6 @@ public final class DecoderPipeline {
             text = TextConditioning.concat(request.unconditional().broadcastBatch(n), cond);
         }
         int rows = text.batch();
-
-        // text_proj, once per request
         TextProjection.Projection proj = textProjection.project(embeds, text.textEmbeds(), text.hiddenStates());
         Tensor hidden = Checks.finite(proj.encoderHiddenStates(), "text_proj (encoder_hidden_states)");
         Tensor timeAdd = Checks.finite(proj.timeEmbedAdd(), "text_proj (time_embed_add)");
@@ -160,66 +177,237 @@ public final class DecoderPipeline {
             throw new IllegalStateException("text_proj returned " + hidden + " for " + rows + " rows of "
                     + text.length() + " tokens");
         }
-        DecoderConditioning conditioning =
-                new DecoderConditioning(hidden, timeAdd, text.mask().prependTrue(contextTokens));
-
-        Sampler sampler = decoder.sampler();
-        long[] imageShape = {RGB, r, r};
-        Tensor latents = request.noise().draw(seeds, SeededNoise.DECODER, SeededNoise.INITIAL, imageShape);
-        int[] timesteps = sampler.timesteps(request.decoderSteps());
-        for (int i = 0; i < timesteps.length; i++) {
-            Checks.notCancelled(cancelled, StepProgress.DECODER);
-            int t = timesteps[i];
-            int prevT = TimestepSpacing.previous(timesteps, i);
-            // 1. predict ε (+ variance) for [uncond; cond]; guide ε, keep the conditional variance
-            Tensor input = cfg.enabled() ? Tensor.concat(latents, latents) : latents;
-            Tensor out = Checks.finite(decoderNet.predict(input, t, conditioning),
-                    "decoder at step " + (i + 1) + "/" + timesteps.length + " (t=" + t + ")");
-            if (out.rank() != 4 || out.batch() != rows || (out.dim(1) != RGB && out.dim(1) != 2 * RGB)
-                    || out.dim(2) != r || out.dim(3) != r) {
-                throw new IllegalStateException("decoder returned " + out + ", expected [" + rows + ",3 or 6," + r
-                        + "," + r + "]");
-            }
-            Tensor guided = cfg.enabled() ? cfg.combineChannels(out, RGB) : out;
-            // 2. x_t -> x_prev
-            Tensor z = sampler.addsNoise(t, prevT)
-                    ? request.noise().draw(seeds, SeededNoise.DECODER, i + 1, imageShape)
-                    : null;
-            StepResult step = sampler.step(guided, t, prevT, latents, z);
-            latents = Checks.finite(step.prevSample(), "decoder step " + (i + 1));
-            progress.onStep(new StepProgress(StepProgress.DECODER, i + 1, timesteps.length,
-                    step.predictedOriginal()));
-        }
-        return Checks.clamp(latents, 1f);
+        return new DecoderConditioning(hidden, timeAdd, text.mask().prependTrue(contextTokens));
     }
 
-    private Tensor upsample(int index, Tensor lowRes, int steps, long[] seeds, NoiseSource noise,
-            ProgressListener progress, BooleanSupplier cancelled) {
-        Stage stage = upsamplers.get(index);
-        UpsamplerDenoiser net = upsamplerNets.get(index);
-        String name = StepProgress.upsampler(index);
-        int stageIndex = SeededNoise.upsampler(index);
-        int r = stage.resolution();
-        int n = seeds.length;
-        Tensor upscaled = BicubicResize.resize(lowRes, r, r);
+    /**
+     * Advances each run by one step: the runs in the decoder loop share one decoder call, those in
+     * an upsampler loop one call of that upsampler (its last-step graph apart).
+     */
+    @Override
+    public void step(List<Run> runs, BiConsumer<Run, RuntimeException> failed) {
+        Map<String, List<Run>> byNetwork = new LinkedHashMap<>();
+        for (Run run : runs) {
+            if (!run.done()) {
+                byNetwork.computeIfAbsent(run.network(), k -> new ArrayList<>()).add(run);
+            }
+        }
+        for (List<Run> group : byNetwork.values()) {
+            Tensor out;
+            try {
+                out = predict(group);
+            } catch (RuntimeException e) {
+                group.forEach(r -> failed.accept(r, e));
+                continue;
+            }
+            int at = 0;
+            for (Run run : group) {
+                int rows = run.modelRows();
+                Tensor own = group.size() == 1 ? out : out.slice(at, at + rows);
+                at += rows;
+                try {
+                    run.advance(own);
+                } catch (RuntimeException e) {
+                    failed.accept(run, e);
+                }
+            }
+        }
+    }
 
-        Sampler sampler = stage.sampler();
-        long[] imageShape = {RGB, r, r};
-        Tensor latents = noise.draw(seeds, stageIndex, SeededNoise.INITIAL, imageShape);
-        int[] timesteps = sampler.timesteps(steps);
-        for (int i = 0; i < timesteps.length; i++) {
-            Checks.notCancelled(cancelled, name);
+    /** One batched call for runs that all need the same network. */
+    private Tensor predict(List<Run> group) {
+        Run first = group.get(0);
+        List<Tensor> inputs = new ArrayList<>(group.size());
+        int rows = 0;
+        for (Run run : group) {
+            inputs.add(run.modelInput());
+            rows += run.modelRows();
+        }
+        long[] timesteps = new long[rows];
+        int at = 0;
+        for (Run run : group) {
+            java.util.Arrays.fill(timesteps, at, at + run.modelRows(), run.timestep());
+            at += run.modelRows();
+        }
+        Tensor input = inputs.size() == 1 ? inputs.get(0) : Tensor.concat(inputs);
+        Tensor out;
+        if (first.phase == 0) {
+            DecoderConditioning conditioning =
+                    DecoderConditioning.concat(group.stream().map(r -> r.conditioning).toList());
+            out = decoderNet.predict(input, timesteps, conditioning);
+        } else {
+            out = upsamplerNets.get(first.phase - 1).predict(input, timesteps, first.lastStep());
+        }
+        if (out.batch() != rows) {
+            throw new IllegalStateException(first.network() + " returned " + out + " for " + rows + " rows");
+        }
+        return out;
+    }
+
+    /**
+     * One request's way through the cascade: phase 0 is the decoder loop, phase j ≥ 1 the loop of
+     * upsampler j − 1. Stepped by one thread at a time.
+     */
+    public final class Run implements SteppedRun {
+
+        private final Request request;
+        private final long[] seeds;
+        private final int phases;
+        private final ClassifierFreeGuidance cfg;
+        private final DecoderConditioning conditioning;
+        private final ProgressListener progress;
+
+        private int phase;
+        private String stageName;
+        private int resolution;
+        private Sampler sampler;
+        private int noiseStage;
+        private int[] timesteps;
+        private int i;
+        private Tensor latents;
+        /** The previous phase's image resized to this upsampler's resolution. */
+        private Tensor upscaled;
+        private Tensor result;
+
+        private Run(Request request, long[] seeds, int upsamplersToRun, ClassifierFreeGuidance cfg,
+                DecoderConditioning conditioning, ProgressListener progress) {
+            this.request = request;
+            this.seeds = seeds;
+            this.phases = 1 + upsamplersToRun;
+            this.cfg = cfg;
+            this.conditioning = conditioning;
+            this.progress = progress;
+            enterDecoder();
+        }
+
+        @Override
+        public boolean done() {
+            return result != null;
+        }
+
+        @Override
+        public int images() {
+            return seeds.length;
+        }
+
+        /** {@code [N,3,S,S]} images in [−1, 1], once {@link #done()}. */
+        public Tensor result() {
+            if (result == null) {
+                throw new IllegalStateException("the run has not finished");
+            }
+            return result;
+        }
+
+        public Request request() {
+            return request;
+        }
+
+        /** The loop the run is in, as progress names it: {@code decoder}, {@code upsampler_64}, ... */
+        public String stageName() {
+            return stageName;
+        }
+
+        /** The network its next step calls (runs with the same one share a call). */
+        String network() {
+            return phase == 0 ? "decoder" : lastStep() ? stageName + "/last" : stageName;
+        }
+
+        int timestep() {
+            return timesteps[i];
+        }
+
+        boolean lastStep() {
+            return i == timesteps.length - 1;
+        }
+
+        /** Rows of the model call: [uncond; cond] in the decoder loop when guided. */
+        int modelRows() {
+            return phase == 0 && cfg.enabled() ? 2 * seeds.length : seeds.length;
+        }
+
+        Tensor modelInput() {
+            if (phase == 0) {
+                return cfg.enabled() ? Tensor.concat(latents, latents) : latents;
+            }
+            return Tensor.concatChannels(latents, upscaled);
+        }
+
+        private void enterDecoder() {
+            phase = 0;
+            stageName = StepProgress.DECODER;
+            resolution = decoder.resolution();
+            sampler = decoder.sampler();
+            noiseStage = SeededNoise.DECODER;
+            timesteps = sampler.timesteps(request.decoderSteps());
+            i = 0;
+            latents = request.noise().draw(seeds, noiseStage, SeededNoise.INITIAL, imageShape());
+            finishIfEmpty();
+        }
+
+        private void enterUpsampler(int index, Tensor lowRes) {
+            Stage stage = upsamplers.get(index);
+            phase = index + 1;
+            stageName = StepProgress.upsampler(index);
+            resolution = stage.resolution();
+            sampler = stage.sampler();
+            noiseStage = SeededNoise.upsampler(index);
+            upscaled = BicubicResize.resize(lowRes, resolution, resolution);
+            timesteps = sampler.timesteps(request.upsamplerSteps().get(index));
+            i = 0;
+            latents = request.noise().draw(seeds, noiseStage, SeededNoise.INITIAL, imageShape());
+            finishIfEmpty();
+        }
+
+        private long[] imageShape() {
+            return new long[] {RGB, resolution, resolution};
+        }
+
+        private void finishIfEmpty() {
+            if (timesteps.length == 0) {
+                endPhase();
+            }
+        }
+
+        /** Takes the model's output for this run's rows and makes one sampler step. */
+        void advance(Tensor out) {
+            int n = seeds.length;
+            int r = resolution;
             int t = timesteps[i];
             int prevT = TimestepSpacing.previous(timesteps, i);
-            boolean last = i == timesteps.length - 1;
-            Tensor eps = Checks.finite(net.predict(Tensor.concatChannels(latents, upscaled), t, last),
-                    name + " at step " + (i + 1) + "/" + timesteps.length + " (t=" + t + ")");
-            Checks.shaped(eps, name, n, RGB, r, r);
-            Tensor z = sampler.addsNoise(t, prevT) ? noise.draw(seeds, stageIndex, i + 1, imageShape) : null;
+            String at = " at step " + (i + 1) + "/" + timesteps.length + " (t=" + t + ")";
+            Tensor eps;
+            if (phase == 0) {
+                Checks.finite(out, "decoder" + at);
+                if (out.rank() != 4 || out.batch() != modelRows() || (out.dim(1) != RGB && out.dim(1) != 2 * RGB)
+                        || out.dim(2) != r || out.dim(3) != r) {
+                    throw new IllegalStateException("decoder returned " + out + ", expected [" + modelRows()
+                            + ",3 or 6," + r + "," + r + "]");
+                }
+                // guide ε, keep the conditional variance
+                eps = cfg.enabled() ? cfg.combineChannels(out, RGB) : out;
+            } else {
+                Checks.finite(out, stageName + at);
+                eps = Checks.shaped(out, stageName, n, RGB, r, r);
+            }
+            Tensor z = sampler.addsNoise(t, prevT) ? request.noise().draw(seeds, noiseStage, i + 1, imageShape()) : null;
             StepResult step = sampler.step(eps, t, prevT, latents, z);
-            latents = Checks.finite(step.prevSample(), name + " step " + (i + 1));
-            progress.onStep(new StepProgress(name, i + 1, timesteps.length, step.predictedOriginal()));
+            latents = Checks.finite(step.prevSample(), (phase == 0 ? "decoder" : stageName) + " step " + (i + 1));
+            i++;
+            progress.onStep(new StepProgress(stageName, i, timesteps.length, step.predictedOriginal()));
+            if (i == timesteps.length) {
+                endPhase();
+            }
         }
-        return Checks.clamp(latents, 1f);
+
+        private void endPhase() {
+            Tensor image = Checks.clamp(latents, 1f);
+            if (phase + 1 < phases) {
+                enterUpsampler(phase, image);
+            } else {
+                result = image;
+                latents = null;
+                upscaled = null;
+            }
+        }
     }
 }

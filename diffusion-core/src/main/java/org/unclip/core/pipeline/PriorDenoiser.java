@@ -13,4 +13,10 @@ public interface PriorDenoiser {
      * @return {@code [B,D]} the predicted clean embedding x0 (normalised)
      */
     Tensor predict(Tensor sample, int timestep, TextConditioning text);
+
+    /** The same with a timestep per row; by default one call per run of equal timesteps. */
+    default Tensor predict(Tensor sample, long[] timesteps, TextConditioning text) {
+        return RowRuns.byTimestep(timesteps,
+                (from, to, t) -> predict(sample.slice(from, to), t, text.slice(from, to)));
+    }
 }

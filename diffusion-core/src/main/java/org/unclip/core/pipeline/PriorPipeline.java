@@ -1,6 +1,9 @@
 package org.unclip.core.pipeline;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import org.unclip.core.family.PriorSpec;
 import org.unclip.core.guidance.ClassifierFreeGuidance;
@@ -16,7 +19,7 @@ import org.unclip.core.tensor.Tensor;
  * normalised embedding space (x0 prediction, guided as {@code [uncond; cond]}, clamped by the
  * sampler) and maps the result back with {@code z·clipStd + clipMean}.
  */
-public final class PriorPipeline {
+public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
 
     private final Sampler sampler;
     private final float[] clipMean;
@@ -66,13 +69,30 @@ public final class PriorPipeline {
     }
 
     /**
-     * Runs the loop.
+     * Runs the loop, alone.
      *
      * @return {@code [N,D]} un-normalised image embeddings
      * @throws java.util.concurrent.CancellationException when {@code cancelled} turns true (checked before every step)
      * @throws NonFiniteOutputException when the model produces NaN or infinity
      */
     public Tensor generate(Request request, ProgressListener progress, BooleanSupplier cancelled) {
+        Run run = start(request, progress);
+        List<Run> alone = List.of(run);
+        while (!run.done()) {
+            Checks.notCancelled(cancelled, StepProgress.PRIOR);
+            step(alone, (r, e) -> {
+                throw e;
+            });
+        }
+        return run.result();
+    }
+
+    /**
+     * Checks a request and draws its initial noise.
+     *
+     * @param progress told of every step the run takes, on the thread that steps it
+     */
+    public Run start(Request request, ProgressListener progress) {
         long[] seeds = Checks.seeds(request.seeds());
         int n = seeds.length;
         int d = clipMean.length;
@@ -85,28 +105,135 @@ public final class PriorPipeline {
         TextConditioning modelText = cfg.enabled()
                 ? TextConditioning.concat(request.unconditional().broadcastBatch(n), cond)
                 : cond;
-        int rows = modelText.batch();
+        return new Run(request, seeds, cfg, modelText, progress);
+    }
 
-        Tensor latents = request.noise().draw(seeds, SeededNoise.PRIOR, SeededNoise.INITIAL, new long[] {d});
-        int[] timesteps = sampler.timesteps(request.steps());
-        for (int i = 0; i < timesteps.length; i++) {
-            Checks.notCancelled(cancelled, StepProgress.PRIOR);
+    /** Advances each run by one step, all in one prior call. */
+    @Override
+    public void step(List<Run> runs, BiConsumer<Run, RuntimeException> failed) {
+        List<Run> group = runs.stream().filter(r -> !r.done()).toList();
+        if (group.isEmpty()) {
+            return;
+        }
+        int rows = 0;
+        for (Run run : group) {
+            rows += run.modelRows();
+        }
+        Tensor out;
+        try {
+            List<Tensor> inputs = new ArrayList<>(group.size());
+            long[] timesteps = new long[rows];
+            int at = 0;
+            for (Run run : group) {
+                inputs.add(run.modelInput());
+                Arrays.fill(timesteps, at, at + run.modelRows(), run.timestep());
+                at += run.modelRows();
+            }
+            Tensor input = inputs.size() == 1 ? inputs.get(0) : Tensor.concat(inputs);
+            TextConditioning text = TextConditioning.concat(group.stream().map(r -> r.modelText).toList());
+            out = Checks.shaped(prior.predict(input, timesteps, text), "prior", rows, clipMean.length);
+        } catch (RuntimeException e) {
+            group.forEach(r -> failed.accept(r, e));
+            return;
+        }
+        int at = 0;
+        for (Run run : group) {
+            Tensor own = group.size() == 1 ? out : out.slice(at, at + run.modelRows());
+            at += run.modelRows();
+            try {
+                run.advance(own);
+            } catch (RuntimeException e) {
+                failed.accept(run, e);
+            }
+        }
+    }
+
+    /** One request's prior loop. Stepped by one thread at a time. */
+    public final class Run implements SteppedRun {
+
+        private final Request request;
+        private final long[] seeds;
+        private final ClassifierFreeGuidance cfg;
+        private final TextConditioning modelText;
+        private final ProgressListener progress;
+        private final int[] timesteps;
+        private int i;
+        private Tensor latents;
+        private Tensor result;
+
+        private Run(Request request, long[] seeds, ClassifierFreeGuidance cfg, TextConditioning modelText,
+                ProgressListener progress) {
+            this.request = request;
+            this.seeds = seeds;
+            this.cfg = cfg;
+            this.modelText = modelText;
+            this.progress = progress;
+            this.timesteps = sampler.timesteps(request.steps());
+            this.latents = request.noise().draw(seeds, SeededNoise.PRIOR, SeededNoise.INITIAL, rowShape());
+            if (timesteps.length == 0) {
+                finish();
+            }
+        }
+
+        @Override
+        public boolean done() {
+            return result != null;
+        }
+
+        @Override
+        public int images() {
+            return seeds.length;
+        }
+
+        /** {@code [N,D]} un-normalised image embeddings, once {@link #done()}. */
+        public Tensor result() {
+            if (result == null) {
+                throw new IllegalStateException("the run has not finished");
+            }
+            return result;
+        }
+
+        public Request request() {
+            return request;
+        }
+
+        private long[] rowShape() {
+            return new long[] {clipMean.length};
+        }
+
+        int timestep() {
+            return timesteps[i];
+        }
+
+        int modelRows() {
+            return cfg.enabled() ? 2 * seeds.length : seeds.length;
+        }
+
+        Tensor modelInput() {
+            return cfg.enabled() ? Tensor.concat(latents, latents) : latents;
+        }
+
+        void advance(Tensor x0) {
             int t = timesteps[i];
             int prevT = TimestepSpacing.previous(timesteps, i);
-            // 1. predict x0 for [uncond; cond] in one batch, then guide
-            Tensor input = cfg.enabled() ? Tensor.concat(latents, latents) : latents;
-            Tensor x0 = Checks.finite(Checks.shaped(prior.predict(input, t, modelText), "prior", rows, d),
-                    "prior at step " + (i + 1) + "/" + timesteps.length + " (t=" + t + ")");
+            Checks.finite(x0, "prior at step " + (i + 1) + "/" + timesteps.length + " (t=" + t + ")");
             Tensor guided = cfg.enabled() ? cfg.combine(x0) : x0;
-            // 2. x_t -> x_prev
             Tensor z = sampler.addsNoise(t, prevT)
-                    ? request.noise().draw(seeds, SeededNoise.PRIOR, i + 1, new long[] {d})
+                    ? request.noise().draw(seeds, SeededNoise.PRIOR, i + 1, rowShape())
                     : null;
             StepResult step = sampler.step(guided, t, prevT, latents, z);
             latents = Checks.finite(step.prevSample(), "prior step " + (i + 1));
-            progress.onStep(new StepProgress(StepProgress.PRIOR, i + 1, timesteps.length, step.predictedOriginal()));
+            i++;
+            progress.onStep(new StepProgress(StepProgress.PRIOR, i, timesteps.length, step.predictedOriginal()));
+            if (i == timesteps.length) {
+                finish();
+            }
         }
-        return Checks.finite(denormalise(latents), "prior (denormalised with clip_mean/clip_std)");
+
+        private void finish() {
+            result = Checks.finite(denormalise(latents), "prior (denormalised with clip_mean/clip_std)");
+            latents = null;
+        }
     }
 
     private Tensor denormalise(Tensor z) {

@@ -3,8 +3,8 @@ package org.unclip.core.pipeline;
 import java.util.List;
 import org.unclip.core.tensor.BoolTensor;
 import org.unclip.core.tensor.Tensor;
-import org.unclip.core.tensor.WireTensor;
 import org.unclip.core.tensor.WireTensor.MalformedTensorException;
+import org.unclip.core.tensor.WireTensor;
 
 /**
  * What the text encoder says about a batch of prompts.
@@ -70,5 +70,20 @@ public record TextConditioning(Tensor textEmbeds, Tensor hiddenStates, BoolTenso
         return new TextConditioning(Tensor.concat(first.textEmbeds, second.textEmbeds),
                 Tensor.concat(first.hiddenStates, second.hiddenStates),
                 BoolTensor.concat(List.of(first.mask, second.mask)));
+    }
+
+    /** Rows {@code [from, to)}. */
+    public TextConditioning slice(int from, int to) {
+        return new TextConditioning(textEmbeds.slice(from, to), hiddenStates.slice(from, to), mask.slice(from, to));
+    }
+
+    /** The rows of every part, in order. */
+    public static TextConditioning concat(List<TextConditioning> parts) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        return new TextConditioning(Tensor.concat(parts.stream().map(TextConditioning::textEmbeds).toList()),
+                Tensor.concat(parts.stream().map(TextConditioning::hiddenStates).toList()),
+                BoolTensor.concat(parts.stream().map(TextConditioning::mask).toList()));
     }
 }

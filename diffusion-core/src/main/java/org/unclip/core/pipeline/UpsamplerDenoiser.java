@@ -13,4 +13,9 @@ public interface UpsamplerDenoiser {
      * @return {@code [B,3,R',R']} ε
      */
     Tensor predict(Tensor sample, int timestep, boolean lastStep);
+
+    /** The same with a timestep per row; by default one call per run of equal timesteps. */
+    default Tensor predict(Tensor sample, long[] timesteps, boolean lastStep) {
+        return RowRuns.byTimestep(timesteps, (from, to, t) -> predict(sample.slice(from, to), t, lastStep));
+    }
 }

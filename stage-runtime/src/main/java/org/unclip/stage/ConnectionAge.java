@@ -1,4 +1,4 @@
-package org.unclip.decoder;
+package org.unclip.stage;
 
 import io.quarkus.arc.Unremovable;
 import io.quarkus.grpc.api.ServerBuilderCustomizer;
@@ -21,19 +21,19 @@ import org.jboss.logging.Logger;
  * reconnect at once; the shortest age it takes is one second.
  *
  * <p>Quarkus has no property for this; it applies to the separate gRPC server
- * ({@code quarkus.grpc.server.use-separate-server=true}). Each stage service holds the same copy
- * of this class; {@code StageCopiesTest} in decoder-svc keeps the copies identical.
+ * ({@code quarkus.grpc.server.use-separate-server=true}). Every stage service gets it from this
+ * module.
  */
 @Singleton
 @Unremovable
-class ConnectionAge implements ServerBuilderCustomizer<VertxServerBuilder> {
+public class ConnectionAge implements ServerBuilderCustomizer<VertxServerBuilder> {
 
     private static final Logger LOG = Logger.getLogger(ConnectionAge.class);
 
     private final Duration age;
     private final Duration grace;
 
-    ConnectionAge(
+    public ConnectionAge(
             @ConfigProperty(name = "unclip.grpc.max-connection-age", defaultValue = "5m") Duration age,
             @ConfigProperty(name = "unclip.grpc.max-connection-age-grace", defaultValue = "10m") Duration grace) {
         if (age.isNegative() || grace.isNegative()) {

@@ -1,4 +1,4 @@
-package org.unclip.textencoder;
+package org.unclip.stage;
 
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
@@ -55,14 +55,13 @@ import sun.misc.SignalHandler;
  * application, {@code Quarkus.asyncExit}) drain on {@link ShutdownEvent}, which Quarkus fires
  * before it destroys the beans that hold the sessions.
  *
- * <p>Each stage service holds the same copy of this class (there is no shared module for Quarkus
- * code); {@code StageCopiesTest} in decoder-svc keeps the copies identical.
+ * <p>A stage registers it on its gRPC service with {@code @RegisterInterceptor(ShutdownDrain.class)}.
  */
 @ApplicationScoped
-class ShutdownDrain implements ServerInterceptor {
+public class ShutdownDrain implements ServerInterceptor {
 
     /** How long shutdown waits for abandoned calls to stop after the drain timeout. */
-    static final Duration ABANDON_WAIT = Duration.ofSeconds(10);
+    public static final Duration ABANDON_WAIT = Duration.ofSeconds(10);
 
     private static final Logger LOG = Logger.getLogger(ShutdownDrain.class);
 
@@ -77,7 +76,7 @@ class ShutdownDrain implements ServerInterceptor {
     private boolean draining;
     private volatile boolean abandoned;
 
-    ShutdownDrain(@ConfigProperty(name = "unclip.shutdown.drain-timeout", defaultValue = "30s") Duration timeout) {
+    public ShutdownDrain(@ConfigProperty(name = "unclip.shutdown.drain-timeout", defaultValue = "30s") Duration timeout) {
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("unclip.shutdown.drain-timeout must not be negative, got " + timeout);
         }
@@ -132,24 +131,24 @@ class ShutdownDrain implements ServerInterceptor {
     }
 
     /** Whether the drain timeout has passed: calls still running are to stop and answer UNAVAILABLE. */
-    boolean abandoned() {
+    public boolean abandoned() {
         return abandoned;
     }
 
     /** The status of a call stopped because the drain timeout passed. */
-    static Status abandonedStatus() {
+    public static Status abandonedStatus() {
         return Status.UNAVAILABLE.withDescription("the stage shut down before the call finished");
     }
 
     /** Whether shutdown has begun: new calls are refused. */
-    boolean draining() {
+    public boolean draining() {
         synchronized (lock) {
             return draining;
         }
     }
 
     /** Calls admitted and not yet finished. */
-    int running() {
+    public int running() {
         synchronized (lock) {
             return running;
         }
@@ -193,7 +192,7 @@ class ShutdownDrain implements ServerInterceptor {
      *
      * @return whether every running call finished within the drain timeout
      */
-    boolean drain() {
+    public boolean drain() {
         if (!drainStarted.compareAndSet(false, true)) {
             return drained.join();
         }

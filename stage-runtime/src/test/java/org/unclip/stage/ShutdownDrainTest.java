@@ -1,4 +1,4 @@
-package org.unclip.decoder;
+package org.unclip.stage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,0 +1,209 @@
+package org.unclip.core.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.unclip.core.family.ModelFamily;
+import org.unclip.core.onnx.OnnxDecoderStages;
+import org.unclip.core.onnx.OnnxPriorStage;
+import org.unclip.core.tensor.BoolTensor;
+import org.unclip.core.tensor.Tensor;
+
+/**
+ * Runs stepped together, joining and leaving at different steps, with different step counts,
+ * guidance scales, sizes and seeds, give exactly the values each gives alone, on the family's real
+ * ONNX graphs (one batched call per network and step).
+ */
+class BatchedRunsTest {
+
+    private static ModelFamily family;
+    private static OnnxPriorStage prior;
+    private static OnnxDecoderStages decoder;
+
+    @BeforeAll
+    static void load() {
+        Path dir = FamilyParityTest.root().resolve(System.getProperty("unclip.test.family", "models/shapes-tiny"));
+        family = ModelFamily.load(dir);
+        prior = OnnxPriorStage.load(family, 1);
+        decoder = OnnxDecoderStages.load(family, 1);
+    }
+
+    @AfterAll
+    static void close() {
+        prior.close();
+        decoder.close();
+    }
+
+    private static TextConditioning text(long seed, int batch) {
+        Random random = new Random(seed);
+        int d = family.embeddingDim();
+        int l = family.contextLength();
+        int w = family.textWidth();
+        float[] embeds = new float[batch * d];
+        float[] hidden = new float[batch * l * w];
+        boolean[] mask = new boolean[batch * l];
+        for (int i = 0; i < embeds.length; i++) {
+            embeds[i] = (float) random.nextGaussian() * 0.2f;
+        }
+        for (int i = 0; i < hidden.length; i++) {
+            hidden[i] = (float) random.nextGaussian();
+        }
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < 3 + seed % 5; t++) {
+                mask[b * l + t] = true;
+            }
+        }
+        return new TextConditioning(Tensor.of(embeds, batch, d), Tensor.of(hidden, batch, l, w),
+                BoolTensor.of(mask, batch, l));
+    }
+
+    private static Tensor embeds(long seed, int n) {
+        Random random = new Random(seed);
+        float[] x = new float[n * family.embeddingDim()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian() * 0.15f;
+        }
+        return Tensor.of(x, n, family.embeddingDim());
+    }
+
+    private static List<DecoderPipeline.Request> decoderRequests() {
+        int base = family.decoder().resolution();
+        List<Integer> sizes = new ArrayList<>(List.of(base));
+        family.upsamplers().forEach(u -> sizes.add(u.outputResolution()));
+        int top = sizes.get(sizes.size() - 1);
+        List<DecoderPipeline.Request> requests = new ArrayList<>();
+        // two images, guided, the whole cascade
+        requests.add(new DecoderPipeline.Request(embeds(1, 2), text(1, 1), text(0, 1), List.of(11L, 12L), 5, 3.0,
+                ups(family.upsamplers().size(), 2), top));
+        // unguided (no unconditional rows), one image, one upsampler fewer
+        int mid = sizes.size() > 1 ? sizes.size() - 2 : 0;
+        requests.add(new DecoderPipeline.Request(embeds(2, 1), text(2, 1), text(0, 1), List.of(13L), 3, 1.0,
+                ups(mid, 3), sizes.get(mid)));
+        // another guidance scale and step count, per-image text, base size only
+        requests.add(new DecoderPipeline.Request(embeds(3, 3), text(3, 3), text(0, 1), List.of(14L, 15L, 16L), 4,
+                5.0, List.of(), base));
+        return requests;
+    }
+
+    private static List<Integer> ups(int count, int steps) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(steps + i);
+        }
+        return out;
+    }
+
+    @Test
+    void decoderRunsGiveTheSameImagesAloneAndBatched() {
+        DecoderPipeline pipeline = decoder.pipeline();
+        List<DecoderPipeline.Request> requests = decoderRequests();
+        List<Tensor> alone = new ArrayList<>();
+        for (DecoderPipeline.Request r : requests) {
+            alone.add(pipeline.generate(r, ProgressListener.NONE, () -> false));
+        }
+
+        Map<Integer, List<String>> progress = new HashMap<>();
+        List<DecoderPipeline.Run> runs = new ArrayList<>();
+        List<DecoderPipeline.Run> active = new ArrayList<>();
+        int steps = 0;
+        // request k joins after 2k steps of the batch
+        while (runs.size() < requests.size() || active.stream().anyMatch(r -> !r.done())) {
+            if (runs.size() < requests.size() && steps == 2 * runs.size()) {
+                int k = runs.size();
+                DecoderPipeline.Run run = pipeline.start(requests.get(k), p -> progress
+                        .computeIfAbsent(k, x -> new ArrayList<>()).add(p.stage() + " " + p.step() + "/" + p.totalSteps()));
+                runs.add(run);
+                active.add(run);
+            }
+            pipeline.step(active, (r, e) -> {
+                throw e;
+            });
+            active.removeIf(DecoderPipeline.Run::done);
+            steps++;
+        }
+        for (int k = 0; k < requests.size(); k++) {
+            assertThat(runs.get(k).result()).as("request %d batched vs alone", k).isEqualTo(alone.get(k));
+        }
+        assertThat(progress.get(0)).startsWith("decoder 1/5").contains("decoder 5/5");
+        assertThat(progress.get(2)).containsExactly("decoder 1/4", "decoder 2/4", "decoder 3/4", "decoder 4/4");
+    }
+
+    @Test
+    void priorRunsGiveTheSameEmbeddingsAloneAndBatched() {
+        PriorPipeline pipeline = prior.pipeline();
+        List<PriorPipeline.Request> requests = List.of(
+                new PriorPipeline.Request(text(4, 1), text(0, 1), List.of(1L, 2L), 6, 4.0),
+                new PriorPipeline.Request(text(5, 2), text(0, 1), List.of(3L, 4L), 3, 1.0),
+                new PriorPipeline.Request(text(6, 1), text(0, 1), List.of(5L), 5, 2.0));
+        List<Tensor> alone = new ArrayList<>();
+        for (PriorPipeline.Request r : requests) {
+            alone.add(pipeline.generate(r, ProgressListener.NONE, () -> false));
+        }
+        List<PriorPipeline.Run> runs = new ArrayList<>();
+        for (PriorPipeline.Request r : requests) {
+            runs.add(pipeline.start(r, ProgressListener.NONE));
+        }
+        List<PriorPipeline.Run> active = new ArrayList<>(runs);
+        while (!active.isEmpty()) {
+            pipeline.step(active, (r, e) -> {
+                throw e;
+            });
+            active.removeIf(PriorPipeline.Run::done);
+        }
+        for (int k = 0; k < requests.size(); k++) {
+            assertThat(runs.get(k).result()).as("request %d batched vs alone", k).isEqualTo(alone.get(k));
+        }
+    }
+
+    @Test
+    void aFailingNetworkCallFailsOnlyTheRunsInIt() {
+        // an upsampler that always fails: runs still in the decoder loop go on
+        List<DecoderPipeline.Stage> stages = new ArrayList<>();
+        List<UpsamplerDenoiser> nets = new ArrayList<>();
+        family.upsamplers().forEach(u -> {
+            stages.add(new DecoderPipeline.Stage(u.sampling().newSampler(), u.outputResolution()));
+            nets.add((sample, t, last) -> {
+                throw new IllegalStateException("upsampler down");
+            });
+        });
+        if (stages.isEmpty()) {
+            return;
+        }
+        DecoderPipeline pipeline = new DecoderPipeline(
+                new DecoderPipeline.Stage(family.decoder().sampling().newSampler(), family.decoder().resolution()),
+                family.decoder().cfgImageEmbedding(), BatchedRunsTest::zeroProjection,
+                (s, t, c) -> Tensor.zeros(s.batch(), 6, s.dim(2), s.dim(3)), stages, nets);
+        DecoderPipeline.Request up = new DecoderPipeline.Request(embeds(1, 1), text(1, 1), text(0, 1), List.of(1L), 1,
+                1.0, List.of(1), stages.get(0).resolution());
+        DecoderPipeline.Request base = new DecoderPipeline.Request(embeds(1, 1), text(1, 1), text(0, 1), List.of(2L), 4,
+                1.0, List.of(), family.decoder().resolution());
+        DecoderPipeline.Run a = pipeline.start(up, ProgressListener.NONE);
+        DecoderPipeline.Run b = pipeline.start(base, ProgressListener.NONE);
+        List<DecoderPipeline.Run> failed = new ArrayList<>();
+        pipeline.step(List.of(a, b), (r, e) -> failed.add(r)); // decoder step for both; a moves on to the upsampler
+        assertThat(failed).isEmpty();
+        pipeline.step(List.of(a, b), (r, e) -> {
+            assertThat(e).hasMessage("upsampler down");
+            failed.add(r);
+        });
+        assertThat(failed).containsExactly(a);
+        assertThat(a.done()).isFalse();
+        assertThat(b.done()).isFalse();
+        assertThatThrownBy(a::result).isInstanceOf(IllegalStateException.class);
+    }
+
+    private static TextProjection.Projection zeroProjection(Tensor e, Tensor t, Tensor h) {
+        int rows = e.batch();
+        int tokens = (int) h.dim(1);
+        return new TextProjection.Projection(Tensor.zeros(rows, tokens + 4, 8), Tensor.zeros(rows, 8));
+    }
+}

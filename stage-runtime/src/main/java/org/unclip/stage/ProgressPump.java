@@ -1,0 +1,57 @@
+package org.unclip.stage;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.unclip.core.pipeline.ProgressListener;
+import org.unclip.core.pipeline.StepProgress;
+
+/**
+ * Carries a run's progress from the batching thread to the thread of its call, so that sending
+ * events (and encoding previews) never holds up the batch. The call's thread {@link #pump pumps}
+ * until the run is over.
+ */
+public final class ProgressPump implements ProgressListener {
+
+    private static final StepProgress END = new StepProgress("", 0, 0, null);
+
+    private final LinkedBlockingQueue<StepProgress> queue = new LinkedBlockingQueue<>();
+
+    /** Where pumped progress goes. */
+    @FunctionalInterface
+    public interface Sink {
+        void send(StepProgress progress);
+    }
+
+    @Override
+    public void onStep(StepProgress progress) {
+        queue.add(progress);
+    }
+
+    /**
+     * Sends every step to {@code sink} until {@code done} completes, then returns its value.
+     *
+     * @throws java.util.concurrent.CompletionException when {@code done} failed
+     * @throws RuntimeException whatever {@code sink} throws (the client went away)
+     */
+    public <T> T pump(CompletableFuture<T> done, Sink sink) throws InterruptedException {
+        done.whenComplete((v, e) -> queue.add(END));
+        List<StepProgress> burst = new ArrayList<>();
+        boolean ended = false;
+        while (!ended) {
+            burst.add(queue.take());
+            queue.drainTo(burst);
+            for (int i = 0; i < burst.size(); i++) {
+                StepProgress p = burst.get(i);
+                if (p == END) {
+                    ended = true;
+                    continue;
+                }
+                sink.send(p);
+            }
+            burst.clear();
+        }
+        return done.join();
+    }
+}
