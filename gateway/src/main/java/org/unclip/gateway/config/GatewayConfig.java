@@ -108,9 +108,12 @@ public interface GatewayConfig {
         @WithDefault("true")
         boolean enabled();
 
-        /** Number of worker threads, each with its own Redis connection. */
-        @WithDefault("1")
-        int concurrency();
+        /**
+         * Most jobs this gateway runs at once (each on its own job thread); the stages' own limits
+         * are {@code unclip.stages.*-max-in-flight}.
+         */
+        @WithDefault("32")
+        int maxInFlight();
 
         /** XREADGROUP BLOCK time; also how quickly a worker notices shutdown. */
         @WithDefault("2s")
@@ -157,6 +160,25 @@ public interface GatewayConfig {
         /** Back-off before the first retry; doubled for each further one. */
         @WithDefault("250ms")
         Duration retryBackoff();
+
+        /**
+         * Longest back-off between two tries of a stage that answers RESOURCE_EXHAUSTED (at capacity);
+         * such a call is tried again, on any replica, until its stage deadline has passed.
+         */
+        @WithDefault("2s")
+        Duration busyBackoffMax();
+
+        /** Most calls this gateway makes to the text encoder at once (its jobs wait for a free one). */
+        @WithDefault("64")
+        int textEncoderMaxInFlight();
+
+        /** Most calls this gateway makes to the prior at once. */
+        @WithDefault("32")
+        int priorMaxInFlight();
+
+        /** Most calls this gateway makes to the decoder at once. */
+        @WithDefault("32")
+        int decoderMaxInFlight();
     }
 
     /** The public REST contract. */

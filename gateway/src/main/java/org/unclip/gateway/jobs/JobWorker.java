@@ -28,9 +28,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 import org.unclip.gateway.config.GatewayConfig;
 import org.unclip.gateway.errors.ApiError;
@@ -42,15 +45,19 @@ import org.unclip.gateway.stages.StageErrors;
 import org.unclip.gateway.stages.StageException;
 
 /**
- * Stream consumers that run jobs: {@code unclip.jobs.worker.concurrency} threads, each a member
- * of the consumer group with its own name and its own Redis connection for the blocking read.
+ * The stream consumer that runs jobs: one reader thread, a member of the consumer group with its
+ * own Redis connection for the blocking read, hands each entry to a pool of job threads, so up to
+ * {@code unclip.jobs.worker.max-in-flight} jobs run at once and pipeline across the stages (job B in
+ * the prior while job A decodes). How many calls go to each stage at once is bounded per stage
+ * ({@code unclip.stages.*-max-in-flight}, in {@link org.unclip.gateway.stages.StageClients}).
  *
- * <p>Each thread loops: now and then it reclaims entries another consumer left pending for longer
- * than {@code claim-min-idle} (XAUTOCLAIM: that consumer crashed), otherwise it waits for a new
- * entry (XREADGROUP BLOCK). It runs the job, records the outcome in the job hash, and only then
- * acknowledges the entry, so a crash at any point leaves the entry pending for someone else.
- * While a job runs, its entry is re-claimed by its owner every third of {@code claim-min-idle}
- * (XCLAIM JUSTID resets the idle time), so long jobs are not stolen from live workers.
+ * <p>The reader reads only as many entries as it has free job slots. Now and then it reclaims
+ * entries another consumer left pending for longer than {@code claim-min-idle} (XAUTOCLAIM: that
+ * consumer crashed), otherwise it waits for new entries (XREADGROUP BLOCK). A job thread runs the
+ * job, records the outcome in the job hash, and only then acknowledges the entry, so a crash at
+ * any point leaves the entry pending for someone else. While a job runs, its entry is re-claimed
+ * by its owner every third of {@code claim-min-idle} (XCLAIM JUSTID resets the idle time), so long
+ * jobs are not stolen from live workers.
  */
 @ApplicationScoped
 public class JobWorker {
@@ -71,6 +78,9 @@ public class JobWorker {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
     private ScheduledExecutorService heartbeat;
+    private ExecutorService jobs;
+    private Semaphore slots;
+    private final JobMetrics metrics;
 
     @Inject
     public JobWorker(
@@ -78,7 +88,8 @@ public class JobWorker {
             JobStore store,
             GenerationPipeline pipeline,
             ManipulationPipeline manipulations,
-            RedisConnections redis) {
+            RedisConnections redis,
+            JobMetrics metrics) {
         this.config = config.jobs().worker();
         this.progressInterval = config.jobs().progressInterval();
         this.previewInterval = config.jobs().previewInterval();
@@ -87,6 +98,7 @@ public class JobWorker {
         this.pipeline = pipeline;
         this.manipulations = manipulations;
         this.redis = redis;
+        this.metrics = metrics;
         this.consumerPrefix = this.config.consumerName().orElseGet(JobWorker::defaultConsumerName);
     }
 
@@ -102,15 +114,23 @@ public class JobWorker {
         stop();
     }
 
-    /** Starts the consumer threads and the heartbeat. */
+    /** Starts the reader thread, the job threads and the heartbeat. */
     public synchronized void start() {
         if (running) {
             return;
         }
-        if (config.concurrency() < 1) {
-            throw new IllegalArgumentException("unclip.jobs.worker.concurrency must be >= 1");
+        int maxInFlight = config.maxInFlight();
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("unclip.jobs.worker.max-in-flight must be >= 1, got " + maxInFlight);
         }
         running = true;
+        slots = new Semaphore(maxInFlight);
+        AtomicInteger jobThreads = new AtomicInteger();
+        jobs = Executors.newFixedThreadPool(maxInFlight, r -> {
+            Thread t = new Thread(r, "unclip-job-" + jobThreads.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        });
         long beat = Math.max(100, config.claimMinIdle().toMillis() / 3);
         heartbeat =
                 Executors.newSingleThreadScheduledExecutor(
@@ -122,21 +142,25 @@ public class JobWorker {
         heartbeat.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
         long cancelPoll = Math.max(10, config.cancelPollInterval().toMillis());
         heartbeat.scheduleWithFixedDelay(this::pollCancellations, cancelPoll, cancelPoll, TimeUnit.MILLISECONDS);
-        for (int i = 0; i < config.concurrency(); i++) {
-            String consumer = consumerPrefix + "-" + i;
-            Thread thread = new Thread(() -> consume(consumer), "unclip-job-worker-" + i);
-            thread.setDaemon(true);
-            threads.add(thread);
-            thread.start();
-        }
+        String consumer = consumerPrefix + "-0";
+        Thread thread = new Thread(() -> consume(consumer), "unclip-job-reader");
+        thread.setDaemon(true);
+        threads.add(thread);
+        thread.start();
+        metrics.watch(this);
         LOG.infof(
-                "job worker started: %d consumer(s) %s-* in group %s on %s",
-                config.concurrency(), consumerPrefix, store.group(), store.keys().stream());
+                "job worker started: consumer %s in group %s on %s, up to %d job(s) at once",
+                consumer, store.group(), store.keys().stream(), maxInFlight);
+    }
+
+    /** Jobs this gateway is running now. */
+    public int jobsInFlight() {
+        return runningJobs.size();
     }
 
     /**
-     * Stops taking new entries and waits briefly for the threads. A job still running is abandoned;
-     * its entry stays pending and another replica reclaims it.
+     * Stops taking new entries and waits briefly for the running jobs. A job still running then is
+     * abandoned; its entry stays pending and another replica reclaims it.
      */
     public synchronized void stop() {
         if (!running) {
@@ -156,6 +180,15 @@ public class JobWorker {
             }
         }
         threads.clear();
+        jobs.shutdown();
+        try {
+            if (!jobs.awaitTermination(wait, TimeUnit.MILLISECONDS)) {
+                jobs.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            jobs.shutdownNow();
+        }
         heartbeat.shutdownNow();
     }
 
@@ -175,19 +208,34 @@ public class JobWorker {
                     groupReady = true;
                 }
                 RedisCommands<String, String> commands = connection.sync();
-                if (System.currentTimeMillis() >= nextReclaim) {
-                    reclaim(commands, consumer);
-                    nextReclaim = System.currentTimeMillis() + config.claimInterval().toMillis();
+                // wait for a free job slot before taking anything off the stream
+                if (!slots.tryAcquire(config.block().toMillis(), TimeUnit.MILLISECONDS)) {
+                    continue;
                 }
-                List<StreamMessage<String, String>> messages =
-                        commands.xreadgroup(
-                                consumer,
-                                XReadArgs.Builder.block(config.block()).count(1),
-                                XReadArgs.StreamOffset.lastConsumed(store.keys().stream()));
-                for (StreamMessage<String, String> message : messages) {
-                    handle(commands, consumer, message);
+                int free = 1 + slots.drainPermits();
+                try {
+                    if (System.currentTimeMillis() >= nextReclaim) {
+                        free -= reclaim(commands, consumer, free);
+                        nextReclaim = System.currentTimeMillis() + config.claimInterval().toMillis();
+                    }
+                    if (free > 0) {
+                        List<StreamMessage<String, String>> messages =
+                                commands.xreadgroup(
+                                        consumer,
+                                        XReadArgs.Builder.block(config.block()).count(free),
+                                        XReadArgs.StreamOffset.lastConsumed(store.keys().stream()));
+                        for (StreamMessage<String, String> message : messages) {
+                            dispatch(consumer, message);
+                            free--;
+                        }
+                    }
+                } finally {
+                    slots.release(free);
                 }
                 backoff = 200;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             } catch (RedisCommandExecutionException e) {
                 if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
                     groupReady = false; // the stream or group was deleted; recreate it
@@ -211,35 +259,59 @@ public class JobWorker {
         }
     }
 
-    /** Takes over entries left pending by crashed consumers, one at a time. */
-    private void reclaim(RedisCommands<String, String> commands, Consumer<String> consumer) {
+    /**
+     * Takes over entries left pending by crashed consumers, at most {@code limit}.
+     *
+     * @return how many it took (each now runs on a job thread)
+     */
+    private int reclaim(RedisCommands<String, String> commands, Consumer<String> consumer, int limit) {
         String cursor = "0-0";
+        int taken = 0;
         do {
             ClaimedMessages<String, String> claimed =
                     commands.xautoclaim(
                             store.keys().stream(),
-                            XAutoClaimArgs.Builder.xautoclaim(consumer, config.claimMinIdle(), cursor).count(1));
+                            XAutoClaimArgs.Builder.xautoclaim(consumer, config.claimMinIdle(), cursor)
+                                    .count(limit - taken));
             for (StreamMessage<String, String> message : claimed.getMessages()) {
                 LOG.infof("reclaimed stream entry %s from a consumer idle for over %s", message.getId(), config.claimMinIdle());
-                handle(commands, consumer, message);
+                dispatch(consumer, message);
+                taken++;
             }
             cursor = claimed.getId();
-        } while (running && cursor != null && !"0-0".equals(cursor));
+        } while (running && taken < limit && cursor != null && !"0-0".equals(cursor));
+        return taken;
     }
 
-    private void handle(RedisCommands<String, String> commands, Consumer<String> consumer, StreamMessage<String, String> message) {
-        String jobId = message.getBody() == null ? null : message.getBody().get(JobStore.STREAM_FIELD_JOB);
+    /** Runs an entry on a job thread, which gives its slot back when the job ends. */
+    private void dispatch(Consumer<String> consumer, StreamMessage<String, String> message) {
         inFlight.put(message.getId(), consumer.getName());
         try {
-            if (jobId == null) {
-                LOG.warnf("stream entry %s names no job; acknowledging it", message.getId());
-            } else {
-                run(jobId, consumer.getName());
-            }
-            commands.xack(store.keys().stream(), store.group(), message.getId());
-        } finally {
+            jobs.execute(() -> {
+                try {
+                    handle(consumer, message);
+                } catch (RuntimeException e) {
+                    LOG.warnf("job of stream entry %s left pending: %s", message.getId(), e.getMessage());
+                } finally {
+                    inFlight.remove(message.getId());
+                    slots.release();
+                }
+            });
+        } catch (RuntimeException e) {
             inFlight.remove(message.getId());
+            slots.release();
+            throw e;
         }
+    }
+
+    private void handle(Consumer<String> consumer, StreamMessage<String, String> message) {
+        String jobId = message.getBody() == null ? null : message.getBody().get(JobStore.STREAM_FIELD_JOB);
+        if (jobId == null) {
+            LOG.warnf("stream entry %s names no job; acknowledging it", message.getId());
+        } else {
+            run(jobId, consumer.getName());
+        }
+        redis.commands().xack(store.keys().stream(), store.group(), message.getId());
     }
 
     /** Runs one job to a terminal state, unless it is already there or nobody waits for it. */
@@ -286,6 +358,7 @@ public class JobWorker {
         // contexts), so the stage stops within one step.
         Context.CancellableContext context = Context.current().withCancellation();
         runningJobs.put(jobId, context);
+        String outcome = "abandoned";
         try {
             List<ImageResult> images;
             try {
@@ -294,6 +367,7 @@ public class JobWorker {
                     byte[] input = store.input(jobId, i).orElse(null);
                     if (input == null) {
                         store.fail(jobId, ApiError.server(500, "The input image of the " + job.spec().kind() + " has expired.", "input_expired"));
+                        outcome = "failed";
                         return;
                     }
                     inputs.add(input);
@@ -313,15 +387,18 @@ public class JobWorker {
             }
             if (context.isCancelled()) {
                 LOG.infof("job %s (request %s) was cancelled", jobId, job.spec().requestId());
+                outcome = "cancelled";
                 return;
             }
             store.succeed(jobId, images);
+            outcome = "succeeded";
             LOG.infof(
                     "job %s (request %s): %d image(s) in %d ms",
                     jobId, job.spec().requestId(), images.size(), Duration.ofNanos(System.nanoTime() - started).toMillis());
         } catch (StageException e) {
             if (context.isCancelled() || store.state(jobId).orElse(null) == JobState.CANCELLED) {
                 LOG.infof("job %s (request %s) was cancelled; its %s call stopped", jobId, job.spec().requestId(), e.stage());
+                outcome = "cancelled";
                 return;
             }
             ApiError error = StageErrors.toApiError(e);
@@ -333,19 +410,23 @@ public class JobWorker {
                     job.spec().requestId(),
                     e.getMessage());
             store.fail(jobId, error);
+            outcome = "failed";
         } catch (ApiException e) {
             // The request turned out to be unusable once the stages had answered (e.g. a text diff
             // whose captions encode alike): the client's business, like a stage's INVALID_ARGUMENT.
             LOG.infof("job %s (request %s) failed: %s", jobId, job.spec().requestId(), e.getMessage());
             store.fail(jobId, e.error());
+            outcome = "failed";
         } catch (JobStoreException | RedisException e) {
             throw e; // the entry stays pending and is retried elsewhere
         } catch (RuntimeException e) {
             LOG.errorf(e, "job %s (request %s) failed unexpectedly", jobId, job.spec().requestId());
             store.fail(jobId, ApiError.server(500, "The server had an error while generating the images.", "internal_error"));
+            outcome = "failed";
         } finally {
             runningJobs.remove(jobId, context);
             context.cancel(null);
+            metrics.jobEnded(outcome, System.nanoTime() - started);
         }
     }
 

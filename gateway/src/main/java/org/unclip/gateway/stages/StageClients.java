@@ -7,7 +7,10 @@ import io.quarkus.grpc.GrpcClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -27,10 +30,16 @@ import org.unclip.api.v1.PriorServiceGrpc;
 import org.unclip.api.v1.Progress;
 import org.unclip.api.v1.TextEncoderServiceGrpc;
 import org.unclip.gateway.config.GatewayConfig;
+import org.unclip.gateway.jobs.JobMetrics;
 
 /**
  * Calls to the three stages, each with its own deadline, retried with exponential back-off while
- * the stage answers UNAVAILABLE. Every other failure ends the call with a {@link StageException}.
+ * the stage answers UNAVAILABLE (at most {@code max-attempts} tries) or RESOURCE_EXHAUSTED (the
+ * stage is at capacity: tried again, on whichever replica the balancer picks, until the stage's
+ * deadline has passed). Every other failure ends the call with a {@link StageException}.
+ *
+ * <p>At most {@code unclip.stages.<stage>-max-in-flight} calls go to each stage at once; a job
+ * waits for a free slot (and stops waiting when it is cancelled).
  *
  * <p>A retried streaming call starts over; the stages are deterministic for given seeds, so the
  * result is the same, and progress simply restarts.
@@ -50,27 +59,42 @@ public class StageClients {
     private final PriorServiceGrpc.PriorServiceBlockingStub prior;
     private final DecoderServiceGrpc.DecoderServiceBlockingStub decoder;
     private final GatewayConfig.Stages config;
+    private final JobMetrics metrics;
+    private final Map<String, Semaphore> slots = new HashMap<>();
 
     @Inject
     public StageClients(
             @GrpcClient(TEXT_ENCODER) TextEncoderServiceGrpc.TextEncoderServiceBlockingStub textEncoder,
             @GrpcClient(PRIOR) PriorServiceGrpc.PriorServiceBlockingStub prior,
             @GrpcClient(DECODER) DecoderServiceGrpc.DecoderServiceBlockingStub decoder,
-            GatewayConfig config) {
+            GatewayConfig config,
+            JobMetrics metrics) {
         this.textEncoder = textEncoder;
+        this.metrics = metrics;
         this.prior = prior;
         this.decoder = decoder;
         this.config = config.stages();
         if (this.config.maxAttempts() < 1) {
             throw new IllegalArgumentException("unclip.stages.max-attempts must be >= 1");
         }
+        slots.put(TEXT_ENCODER, semaphore("text-encoder", this.config.textEncoderMaxInFlight()));
+        slots.put(IMAGE_ENCODER, slots.get(TEXT_ENCODER)); // the same service
+        slots.put(PRIOR, semaphore("prior", this.config.priorMaxInFlight()));
+        slots.put(DECODER, semaphore("decoder", this.config.decoderMaxInFlight()));
+    }
+
+    private static Semaphore semaphore(String stage, int permits) {
+        if (permits < 1) {
+            throw new IllegalArgumentException("unclip.stages." + stage + "-max-in-flight must be >= 1, got " + permits);
+        }
+        return new Semaphore(permits, true);
     }
 
     /** EncodeText, unary. */
     public EncodeTextResponse encodeText(EncodeTextRequest request) {
         Duration deadline = config.textEncoderDeadline();
         return withRetry(
-                TEXT_ENCODER,
+                TEXT_ENCODER, deadline,
                 () -> textEncoder.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).encodeText(request));
     }
 
@@ -78,14 +102,14 @@ public class StageClients {
     public org.unclip.api.v1.EncodeImageResponse encodeImage(org.unclip.api.v1.EncodeImageRequest request) {
         Duration deadline = config.textEncoderDeadline();
         return withRetry(
-                IMAGE_ENCODER,
+                IMAGE_ENCODER, deadline,
                 () -> textEncoder.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).encodeImage(request));
     }
 
     /** GenerateEmbeddings, server streaming: progress events, then one result. */
     public PriorResult generateEmbeddings(PriorRequest request, ProgressListener listener) {
         Duration deadline = config.priorDeadline();
-        return withRetry(PRIOR, () -> inCancellableContext(() -> lastResult(
+        return withRetry(PRIOR, deadline, () -> inCancellableContext(() -> lastResult(
                 prior.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).generateEmbeddings(request),
                 PriorEvent::hasProgress, PriorEvent::getProgress, PriorEvent::hasResult, PriorEvent::getResult,
                 progress -> report(listener, PRIOR, progress))));
@@ -94,7 +118,7 @@ public class StageClients {
     /** GenerateImages, server streaming: progress events, then one result. */
     public DecoderResult generateImages(DecoderRequest request, ProgressListener listener) {
         Duration deadline = config.decoderDeadline();
-        return withRetry(DECODER, () -> inCancellableContext(() -> lastResult(
+        return withRetry(DECODER, deadline, () -> inCancellableContext(() -> lastResult(
                 decoder.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).generateImages(request),
                 DecoderEvent::hasProgress, DecoderEvent::getProgress, DecoderEvent::hasResult, DecoderEvent::getResult,
                 progress -> report(listener, DECODER, progress))));
@@ -146,28 +170,76 @@ public class StageClients {
         }
     }
 
-    private <T> T withRetry(String stage, Supplier<T> call) {
-        long backoffMillis = config.retryBackoff().toMillis();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return call.get();
-            } catch (StatusRuntimeException e) {
-                Status status = e.getStatus();
-                if (status.getCode() != Status.Code.UNAVAILABLE || attempt >= config.maxAttempts()) {
-                    throw new StageException(stage, status, attempt, e);
+    private <T> T withRetry(String stage, Duration deadline, Supplier<T> call) {
+        long begin = System.nanoTime();
+        String outcome = "error";
+        Semaphore slot = slots.get(stage);
+        acquire(slot, stage);
+        try {
+            long backoffMillis = config.retryBackoff().toMillis();
+            long busyMillis = Math.max(1, config.retryBackoff().toMillis());
+            int unavailable = 0;
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    T result = call.get();
+                    outcome = "ok";
+                    return result;
+                } catch (StatusRuntimeException e) {
+                    Status status = e.getStatus();
+                    outcome = status.getCode().name().toLowerCase(java.util.Locale.ROOT);
+                    if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED
+                            && System.nanoTime() - begin + busyMillis * 1_000_000 < deadline.toNanos()) {
+                        LOG.debugf("%s stage at capacity (attempt %d, retrying in %d ms): %s",
+                                stage, attempt, busyMillis, status.getDescription());
+                        sleep(busyMillis, stage, status, attempt);
+                        busyMillis = Math.min(busyMillis * 2, Math.max(1, config.busyBackoffMax().toMillis()));
+                        continue;
+                    }
+                    if (status.getCode() != Status.Code.UNAVAILABLE || ++unavailable >= config.maxAttempts()) {
+                        throw new StageException(stage, status, attempt, e);
+                    }
+                    LOG.warnf(
+                            "%s stage unavailable (attempt %d of %d, retrying in %d ms): %s",
+                            stage, unavailable, config.maxAttempts(), backoffMillis, status.getDescription());
+                    sleep(backoffMillis, stage, status, attempt);
+                    backoffMillis = Math.min(backoffMillis * 2, 30_000);
                 }
-                LOG.warnf(
-                        "%s stage unavailable (attempt %d of %d, retrying in %d ms): %s",
-                        stage, attempt, config.maxAttempts(), backoffMillis, status.getDescription());
-                sleep(backoffMillis, stage, status, attempt);
-                backoffMillis = Math.min(backoffMillis * 2, 30_000);
             }
+        } finally {
+            slot.release();
+            metrics.stageCall(stage, outcome, System.nanoTime() - begin);
         }
     }
 
-    private static void sleep(long millis, String stage, Status status, int attempt) {
+    /** Waits for a free call slot of {@code stage}; gives up when the job is cancelled. */
+    private static void acquire(Semaphore slot, String stage) {
+        Context context = Context.current();
         try {
-            Thread.sleep(millis);
+            while (!slot.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                if (context.isCancelled()) {
+                    throw new StageException(stage,
+                            Status.CANCELLED.withDescription("cancelled while waiting for a free call slot"), 0, null);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StageException(stage, Status.CANCELLED.withDescription("interrupted while waiting for a "
+                    + "free call slot"), 0, e);
+        }
+    }
+
+    /** Sleeps before a retry, in short slices, and stops when the job is cancelled. */
+    private static void sleep(long millis, String stage, Status status, int attempt) {
+        Context context = Context.current();
+        long end = System.nanoTime() + millis * 1_000_000;
+        try {
+            for (long left = millis; left > 0; left = (end - System.nanoTime()) / 1_000_000) {
+                if (context.isCancelled()) {
+                    throw new StageException(stage,
+                            Status.CANCELLED.withDescription("cancelled while waiting to retry"), attempt, null);
+                }
+                Thread.sleep(Math.min(left, 50));
+            }
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             throw new StageException(

@@ -25,6 +25,8 @@ final class Mesh implements AutoCloseable {
 
     private final List<Process> processes = new ArrayList<>();
     private final List<Integer> healthPorts = new ArrayList<>();
+    private final java.util.Map<String, Process> byName = new java.util.LinkedHashMap<>();
+    private final java.util.Map<String, Integer> httpPorts = new java.util.LinkedHashMap<>();
     private final Path logs;
     private final int gatewayPort;
 
@@ -34,30 +36,46 @@ final class Mesh implements AutoCloseable {
     }
 
     static Mesh start(Path root, Path family) throws IOException, InterruptedException {
+        return start(root, family, 1);
+    }
+
+    /**
+     * The mesh with {@code decoderReplicas} decoder processes (named {@code decoder-svc},
+     * {@code decoder-svc.2}, ...); the gateway spreads its decoder calls over all of them.
+     */
+    static Mesh start(Path root, Path family, int decoderReplicas) throws IOException, InterruptedException {
         Path logs = root.resolve("gateway/target/e2e-logs");
         Files.createDirectories(logs);
-        int[] grpc = {freePort(), freePort(), freePort()};
-        int[] http = {freePort(), freePort(), freePort()};
         Mesh mesh = new Mesh(logs, freePort());
         try {
             String[] stages = {"text-encoder-svc", "prior-svc", "decoder-svc"};
+            String[] clients = {"text-encoder", "prior", "decoder"};
+            List<String> gateway = new ArrayList<>();
             for (int i = 0; i < stages.length; i++) {
-                mesh.launch(
-                        root,
-                        stages[i],
-                        http[i],
-                        "-Dunclip.family.dir=" + family.toAbsolutePath(),
-                        "-Dquarkus.grpc.server.port=" + grpc[i]);
+                int replicas = i == 2 ? decoderReplicas : 1;
+                List<String> hosts = new ArrayList<>();
+                int firstPort = 0;
+                for (int k = 1; k <= replicas; k++) {
+                    int grpc = freePort();
+                    firstPort = k == 1 ? grpc : firstPort;
+                    hosts.add("127.0.0.1:" + grpc);
+                    mesh.launch(
+                            root,
+                            stages[i],
+                            k == 1 ? stages[i] : stages[i] + "." + k,
+                            freePort(),
+                            "-Dunclip.family.dir=" + family.toAbsolutePath(),
+                            "-Dquarkus.grpc.server.port=" + grpc);
+                }
+                gateway.add("-Dquarkus.grpc.clients." + clients[i] + ".port=" + firstPort);
+                if (replicas > 1) {
+                    gateway.add("-Dquarkus.grpc.clients." + clients[i] + ".name-resolver=list");
+                    gateway.add("-Dquarkus.grpc.clients." + clients[i] + ".host=" + String.join(",", hosts));
+                }
             }
             String prefix = "unclip-e2e-" + UUID.randomUUID().toString().substring(0, 8);
-            mesh.launch(
-                    root,
-                    "gateway",
-                    mesh.gatewayPort,
-                    "-Dquarkus.grpc.clients.text-encoder.port=" + grpc[0],
-                    "-Dquarkus.grpc.clients.prior.port=" + grpc[1],
-                    "-Dquarkus.grpc.clients.decoder.port=" + grpc[2],
-                    "-Dunclip.redis.key-prefix=" + prefix);
+            gateway.add("-Dunclip.redis.key-prefix=" + prefix);
+            mesh.launch(root, "gateway", "gateway", mesh.gatewayPort, gateway.toArray(String[]::new));
             mesh.awaitReady();
             return mesh;
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -70,11 +88,23 @@ final class Mesh implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + gatewayPort + path);
     }
 
+    /** A URI on the HTTP port of the named process (e.g. its {@code /q/metrics}). */
+    URI uri(String process, String path) {
+        return URI.create("http://127.0.0.1:" + httpPorts.get(process) + path);
+    }
+
+    /** Kills the named process at once (SIGKILL), as a crash or an OOM kill would. */
+    void kill(String process) throws InterruptedException {
+        Process p = byName.get(process);
+        p.destroyForcibly();
+        p.waitFor(15, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     Path logs() {
         return logs;
     }
 
-    private void launch(Path root, String module, int httpPort, String... properties)
+    private void launch(Path root, String module, String name, int httpPort, String... properties)
             throws IOException {
         Path jar = root.resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
@@ -87,7 +117,7 @@ final class Mesh implements AutoCloseable {
         command.addAll(List.of(properties));
         command.add("-jar");
         command.add(jar.toString());
-        Path log = logs.resolve(module + ".log");
+        Path log = logs.resolve(name + ".log");
         Process process =
                 new ProcessBuilder(command)
                         .directory(root.toFile())
@@ -96,6 +126,8 @@ final class Mesh implements AutoCloseable {
                         .start();
         processes.add(process);
         healthPorts.add(httpPort);
+        byName.put(name, process);
+        httpPorts.put(name, httpPort);
     }
 
     private void awaitReady() throws IOException, InterruptedException {

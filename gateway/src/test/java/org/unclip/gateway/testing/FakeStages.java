@@ -47,6 +47,8 @@ import org.unclip.api.v1.TextEncoding;
  *   <li>prior steps outside [2, 200] (0 = default): prior answers INVALID_ARGUMENT
  *   <li>decoder guidance scale 99: decoder answers INTERNAL
  *   <li>decoder steps 4242: decoder answers an image too few
+ *   <li>decoder steps 4343: the decoder is at capacity (RESOURCE_EXHAUSTED) for the first three
+ *       calls of each seed list, then works; refusals are counted in {@link #decoderRefusals}
  *   <li>prior steps 150 or prior guidance scale 77: the prior is slow (150 steps of 50 ms, 7.5 s in
  *       all), stops as soon as its call is cancelled and counts that in {@link #priorCancellations}
  *   <li>decoder previews requested: every decoder progress event carries a small PNG (8 px, one
@@ -84,6 +86,8 @@ public final class FakeStages implements AutoCloseable {
     public volatile PriorRequest lastPriorRequest;
     public volatile DecoderRequest lastDecoderRequest;
     private final Map<String, AtomicInteger> flakyCalls = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> busyCalls = new ConcurrentHashMap<>();
+    public final AtomicInteger decoderRefusals = new AtomicInteger();
 
     public FakeStages() throws IOException {
         // Bound through the AsyncService interfaces rather than the ImplBase classes, which Quarkus
@@ -368,6 +372,13 @@ public final class FakeStages implements AutoCloseable {
             lastDecoderRequest = request;
             if (request.getGuidanceScale() == 99f) {
                 response.onError(Status.INTERNAL.withDescription("ONNX Runtime failed: out of memory").asRuntimeException());
+                return;
+            }
+            if (request.getDecoderSteps() == 4343
+                    && busyCalls.computeIfAbsent(request.getSeedsList().toString(), k -> new AtomicInteger())
+                            .getAndIncrement() < 3) {
+                decoderRefusals.incrementAndGet();
+                response.onError(Status.RESOURCE_EXHAUSTED.withDescription("decoder is at capacity").asRuntimeException());
                 return;
             }
             int n = request.getSeedsCount();
