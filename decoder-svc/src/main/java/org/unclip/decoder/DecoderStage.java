@@ -4,6 +4,9 @@ import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 import org.unclip.core.family.ModelFamily;
 import org.unclip.core.onnx.OnnxDecoderStages;
@@ -27,12 +30,26 @@ class DecoderStage {
     private final OnnxDecoderStages stages;
     private final StepScheduler<DecoderPipeline.Run> scheduler;
     private final StageMetrics metrics;
+    private final ExecutorService lanes;
 
     DecoderStage(DecoderConfig config, BatchingConfig batching, StageMetrics metrics) {
         this.family = ModelFamily.load(Path.of(config.family().dir()));
         this.stages = OnnxDecoderStages.load(family, config.onnx().threads());
         this.metrics = metrics;
-        this.scheduler = new StepScheduler<>("decoder", pipeline(), batching.settings(), metrics.loop("decoder"));
+        int lanes = batching.lanes();
+        if (lanes < 1) {
+            throw new IllegalArgumentException("unclip.batching.lanes must be >= 1, got " + lanes);
+        }
+        AtomicInteger laneThreads = new AtomicInteger();
+        this.lanes = Executors.newFixedThreadPool(lanes, r -> {
+            Thread t = new Thread(r, "unclip-decoder-lane-" + laneThreads.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        });
+        DecoderPipeline pipeline = pipeline();
+        this.scheduler = new StepScheduler<>("decoder",
+                (runs, failed) -> pipeline.step(runs, failed, this.lanes, lanes), batching.settings(),
+                metrics.loop("decoder"));
         metrics.watch(scheduler);
         LOG.infof("decoder ready: family %s (%s), %dpx base, %d upsampler(s), output sizes %s", family.name(),
                 family.dir(), family.decoder().resolution(), family.upsamplers().size(), family.outputSizes());
@@ -55,6 +72,7 @@ class DecoderStage {
     void close() {
         metrics.unwatch(scheduler);
         scheduler.close();
+        lanes.shutdownNow();
         stages.close();
     }
 }

@@ -1,6 +1,7 @@
 package org.unclip.gateway.deployment;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,6 +40,7 @@ class KubernetesManifestsTest {
 
     private static final Path ROOT = repositoryRoot();
     private static final Path DEPLOY = ROOT.resolve("deploy");
+    private static final Path AUTOSCALING = DEPLOY.resolve("examples/autoscaling");
     private static final List<String> STAGES = List.of("text-encoder-svc", "prior-svc", "decoder-svc");
     private static final String GATEWAY = "gateway";
     private static final List<String> SERVICES = List.of("text-encoder-svc", "prior-svc", "decoder-svc", GATEWAY);
@@ -63,7 +65,7 @@ class KubernetesManifestsTest {
     @Test
     void everyKustomizationNamesEachFileOfItsFolder_andEachNamedFileExists() throws IOException {
         List<Path> folders = kustomizationFolders();
-        assertThat(folders).contains(DEPLOY.resolve("k8s"), DEPLOY.resolve("examples/autoscaling"));
+        assertThat(folders).contains(DEPLOY.resolve("k8s"), AUTOSCALING.resolve("keda"), AUTOSCALING.resolve("hpa"));
         for (Path folder : folders) {
             Kustomization kustomization = Kustomization.load(folder);
             Set<Path> named = new TreeSet<>();
@@ -285,6 +287,9 @@ class KubernetesManifestsTest {
         for (Path folder : kustomizationFolders()) {
             Kustomization overlay = Kustomization.load(folder);
             for (Kustomization.Generator generator : overlay.configMapGenerators()) {
+                if (generator.localConfig()) {
+                    continue; // parameters of the kustomization itself, not applied
+                }
                 for (String service : servicesUsingConfigMap(generator.name())) {
                     ServiceProperties properties = properties(service);
                     generator.entries().keySet().stream()
@@ -319,6 +324,39 @@ class KubernetesManifestsTest {
         assertThat(gateway.keyOfEnv("UNCLIP_REDIS_URI")).isEmpty();
         assertThat(properties("decoder-svc").keyOfEnv("UNCLIP_ONNX_THREADS")).contains("unclip.onnx.threads");
         assertThat(properties("decoder-svc").keyOfEnv("UNCLIP_REDIS_URL")).isEmpty();
+        assertThat(gateway.keyOfEnv("UNCLIP_JOBS_WORKER_MAX_IN_FLIGHT")).contains("unclip.jobs.worker.max-in-flight");
+        assertThat(gateway.keyOfEnv("UNCLIP_JOBS_WORKER_CONCURRENCY")).isEmpty();
+        assertThat(gateway.keyOfEnv("UNCLIP_STAGES_DECODER_MAX_IN_FLIGHT")).contains("unclip.stages.decoder-max-in-flight");
+        // The stages' config mappings are read from source: stage-runtime's BatchingConfig counts for each stage.
+        for (String stage : STAGES) {
+            ServiceProperties properties = properties(stage);
+            assertThat(properties.mappedDefaults())
+                    .as("%s: unclip.batching.* from stage-runtime's BatchingConfig", stage)
+                    .containsEntry("unclip.batching.max-batch-size", "16")
+                    .containsEntry("unclip.batching.window", "2ms")
+                    .containsEntry("unclip.batching.max-waiting", "64");
+            assertThat(properties.mappedDefaults()).containsEntry("unclip.family.dir", "models/shapes-tiny")
+                    .containsEntry("unclip.onnx.threads", "2")
+                    .doesNotContainKey("unclip.batching.settings");
+            assertThat(properties.keyOfEnv("UNCLIP_BATCHING_MAX_WAITING")).contains("unclip.batching.max-waiting");
+        }
+        assertThat(properties("text-encoder-svc").mappedDefaults()).containsEntry("unclip.max-image-bytes", "4194304");
+        assertThat(properties("decoder-svc").mappedDefaults()).doesNotContainKey("unclip.max-image-bytes");
+        assertThat(ConfigMappingSource.parse("""
+                @ConfigMapping(prefix = "x")
+                interface X {
+                    // @WithDefault("no") comment
+                    @WithDefault("a//b") String url();
+                    @WithName("renamed") @WithDefault("1") int original();
+                    Group group();
+                    default int twice() { return 2 * original(); }
+                    interface Group {
+                        /** javadoc; with { braces } */
+                        java.util.Optional<String> maybe();
+                    }
+                }
+                """)).containsExactly(
+                        entry("x.url", "a//b"), entry("x.renamed", "1"), entry("x.group.maybe", null));
     }
 
     @Test
@@ -462,29 +500,205 @@ class KubernetesManifestsTest {
         }
     }
 
+    // ------------------------------------------------------------------ metrics and autoscaling
+
     @Test
-    void autoscalingExample_scalesTheDecoderOnCpu_andLeavesItsReplicasToTheAutoscaler() {
-        Kustomization overlay = Kustomization.load(DEPLOY.resolve("examples/autoscaling"));
-        JsonNode hpa = overlay.objects().stream()
-                .filter(o -> kind(o).equals("HorizontalPodAutoscaler"))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no HorizontalPodAutoscaler in the autoscaling example"));
-        JsonNode target = hpa.path("spec").path("scaleTargetRef");
-        assertThat(target.path("kind").asText()).isEqualTo("Deployment");
-        String name = target.path("name").asText();
-        assertThat(name).isEqualTo("decoder-svc");
-        JsonNode deployment = object("Deployment", name);
-        assertThat(hpa.path("spec").path("metrics")).anySatisfy(metric ->
-                assertThat(metric.path("resource").path("name").asText()).isEqualTo("cpu"));
-        assertThat(container(deployment).path("resources").path("requests").hasNonNull("cpu"))
-                .as("CPU utilization is relative to the request")
-                .isTrue();
-        assertThat(hpa.path("spec").path("minReplicas").asInt()).isPositive()
-                .isLessThan(hpa.path("spec").path("maxReplicas").asInt());
-        assertThat(overlay.patches()).anySatisfy(patch -> {
-            assertThat(patch.target().path("name").asText()).isEqualTo(name);
+    void everyServiceServesPrometheusMetrics_andItsPodsSayWhere() {
+        for (String service : SERVICES) {
+            boolean registry = ConfigMappingSource.moduleAndDependencies(ROOT, service).stream().anyMatch(dir -> {
+                try {
+                    return Files.readString(dir.resolve("pom.xml"))
+                            .contains("<artifactId>quarkus-micrometer-registry-prometheus</artifactId>");
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertThat(registry).as("%s (or a module it depends on) has the Prometheus registry", service).isTrue();
+            JsonNode deployment = object("Deployment", service);
+            JsonNode container = container(deployment);
+            Map<String, String> env = environment(base, container);
+            ServiceProperties properties = properties(service);
+            assertThat(properties.effective("quarkus.micrometer.enabled", env)).as(service).isNotEqualTo(Optional.of("false"));
+            String path = properties.effective("quarkus.micrometer.export.prometheus.path", env).orElse("/q/metrics");
+            JsonNode annotations = deployment.path("spec").path("template").path("metadata").path("annotations");
+            assertThat(annotations.path("prometheus.io/scrape").asText()).as("%s pods are scraped", service).isEqualTo("true");
+            assertThat(annotations.path("prometheus.io/port").asText()).as("%s metrics port", service)
+                    .isEqualTo(String.valueOf(containerPort(container, "http")));
+            assertThat(annotations.path("prometheus.io/path").asText()).as("%s metrics path", service).isEqualTo(path);
+        }
+    }
+
+    @Test
+    void metricNamesInDeploy_areMetricsTheServicesRegister() throws IOException {
+        Set<String> registered = registeredMetrics();
+        assertThat(registered).contains("unclip_stage_calls_in_flight", "unclip_gateway_consumer_lag");
+        Pattern token = Pattern.compile("(?<![A-Za-z0-9_])unclip_[a-z0-9_]+");
+        Map<String, Set<String>> unknown = new TreeMap<>();
+        List<Path> files = new ArrayList<>(List.of(DEPLOY.resolve("README.md")));
+        try (Stream<Path> walk = Files.walk(DEPLOY.resolve("examples"))) {
+            walk.filter(Files::isRegularFile).forEach(files::add);
+        }
+        try (Stream<Path> walk = Files.walk(DEPLOY.resolve("k8s"))) {
+            walk.filter(Files::isRegularFile).forEach(files::add);
+        }
+        for (Path file : files) {
+            Matcher matcher = token.matcher(Files.readString(file));
+            while (matcher.find()) {
+                String name = matcher.group();
+                if (!name.endsWith("_") && !registered.contains(name)) {
+                    unknown.computeIfAbsent(ROOT.relativize(file).toString(), f -> new TreeSet<>()).add(name);
+                }
+            }
+        }
+        assertThat(unknown).as("metric names in deploy/ that no service registers (registered: %s)", registered).isEmpty();
+    }
+
+    @Test
+    void autoscalingExamples_leaveEveryDeploymentsReplicasToTheAutoscalers_andReconnectSooner() {
+        Kustomization common = Kustomization.load(AUTOSCALING.resolve("common"));
+        assertThat(common.resources()).containsExactly("../../../k8s");
+        assertThat(common.patches()).anySatisfy(patch -> {
+            assertThat(patch.target().path("kind").asText()).isEqualTo("Deployment");
+            assertThat(patch.target().has("name") || patch.target().has("labelSelector"))
+                    .as("the patch applies to every Deployment: each one is autoscaled")
+                    .isFalse();
             assertThat(patch.inline()).contains("op: remove").contains("path: /spec/replicas");
         });
+        Map<String, String> stages = common.configMapGenerators().stream()
+                .filter(g -> g.name().equals("unclip-stages"))
+                .peek(g -> assertThat(g.behavior()).isEqualTo("merge"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("autoscaling/common merges nothing into unclip-stages"))
+                .entries();
+        for (String stage : STAGES) {
+            String age = properties(stage).defaultValue("unclip.grpc.max-connection-age").orElseThrow();
+            assertThat(seconds(stages.get("UNCLIP_GRPC_MAX_CONNECTION_AGE")))
+                    .as("%s: gateways find added replicas sooner than after the default %s", stage, age)
+                    .isPositive()
+                    .isLessThan(seconds(age));
+        }
+        for (String example : List.of("keda", "hpa")) {
+            assertThat(Kustomization.load(AUTOSCALING.resolve(example)).resources()).as(example).contains("../common");
+        }
+    }
+
+    @Test
+    void kedaExample_scalesEachStageOnItsOwnCallsInFlight_andTheGatewaysOnTheJobStream() {
+        Kustomization keda = Kustomization.load(AUTOSCALING.resolve("keda"));
+        Map<String, JsonNode> scaled = new TreeMap<>();
+        for (JsonNode object : keda.objects()) {
+            assertThat(object.path("apiVersion").asText()).isEqualTo("keda.sh/v1alpha1");
+            assertThat(kind(object)).isEqualTo("ScaledObject");
+            JsonNode target = object.path("spec").path("scaleTargetRef");
+            assertThat(target.path("kind").asText("Deployment")).isEqualTo("Deployment");
+            object("Deployment", target.path("name").asText());
+            scaled.put(target.path("name").asText(), object);
+            int min = object.path("spec").path("minReplicaCount").asInt(0);
+            assertThat(min).as("%s: a stage with no pod fails its calls", name(object)).isPositive()
+                    .isLessThan(object.path("spec").path("maxReplicaCount").asInt());
+        }
+        assertThat(scaled.keySet()).containsExactlyInAnyOrderElementsOf(SERVICES);
+
+        for (String stage : STAGES) {
+            Map<String, String> env = environment(base, container(object("Deployment", stage)));
+            ServiceProperties properties = properties(stage);
+            JsonNode trigger = trigger(scaled.get(stage), "prometheus");
+            String query = trigger.path("metadata").path("query").asText();
+            assertThat(query).as("%s scales on its own calls", stage)
+                    .contains("unclip_stage_calls_in_flight")
+                    .contains("service=\"" + properties.effective("quarkus.application.name", env).orElseThrow() + "\"")
+                    .contains("service=\"" + stage + "\"");
+            assertThat(trigger.path("metadata").path("threshold").asText())
+                    .as("%s: calls per replica = its unclip.batching.max-batch-size", stage)
+                    .isEqualTo(String.valueOf(properties.effectiveInt("unclip.batching.max-batch-size", env)));
+        }
+
+        ServiceProperties gateway = properties(GATEWAY);
+        Map<String, String> env = environment(base, container(object("Deployment", GATEWAY)));
+        JsonNode gatewayScaler = scaled.get(GATEWAY);
+        assertThat(gatewayScaler.path("spec").path("minReplicaCount").asInt())
+                .as("the PodDisruptionBudget keeps one gateway: at least two let nodes drain")
+                .isGreaterThan(object("PodDisruptionBudget", GATEWAY).path("spec").path("minAvailable").asInt());
+        JsonNode stream = trigger(gatewayScaler, "redis-streams").path("metadata");
+        assertThat(stream.path("stream").asText()).isEqualTo(
+                gateway.effective("unclip.redis.key-prefix", env).orElseThrow() + gateway.effective("unclip.jobs.stream", env).orElseThrow());
+        assertThat(stream.path("consumerGroup").asText()).isEqualTo(gateway.effective("unclip.jobs.group", env).orElseThrow());
+        assertThat(Integer.parseInt(stream.path("lagCount").asText())).isPositive();
+        JsonNode running = trigger(gatewayScaler, "prometheus").path("metadata");
+        assertThat(running.path("query").asText()).contains("unclip_gateway_jobs_in_flight");
+        assertThat(Integer.parseInt(running.path("threshold").asText()))
+                .as("jobs per gateway, below unclip.jobs.worker.max-in-flight so that full gateways ask for more")
+                .isPositive()
+                .isLessThan(gateway.effectiveInt("unclip.jobs.worker.max-in-flight", env));
+
+        // The addresses are parameters (params.env), copied into the triggers by replacements.
+        Kustomization.Generator params = keda.configMapGenerators().stream()
+                .filter(Kustomization.Generator::localConfig)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("keda/ has no local-config parameters"));
+        Map<String, String> values = params.entries();
+        Map<String, String> copiedTo = new TreeMap<>();
+        for (JsonNode replacement : keda.spec().path("replacements")) {
+            assertThat(replacement.path("source").path("name").asText()).isEqualTo(params.name());
+            String field = replacement.path("source").path("fieldPath").asText().replaceFirst("^data\\.", "");
+            assertThat(values).containsKey(field);
+            for (JsonNode target : replacement.path("targets")) {
+                target.path("fieldPaths").forEach(p -> copiedTo.put(p.asText(), field));
+            }
+        }
+        assertThat(copiedTo).containsKeys(
+                "spec.triggers.[type=prometheus].metadata.serverAddress",
+                "spec.triggers.[type=redis-streams].metadata.address");
+        assertThat(URI.create(values.get(copiedTo.get("spec.triggers.[type=prometheus].metadata.serverAddress"))).getScheme())
+                .isIn("http", "https");
+        URI redisUrl = URI.create(gateway.effective("unclip.redis.url", env).orElseThrow());
+        String[] address = values.get(copiedTo.get("spec.triggers.[type=redis-streams].metadata.address")).split(":");
+        assertThat(address[0]).as("the Redis the gateways use, by a name KEDA's namespace resolves")
+                .startsWith(redisUrl.getHost() + ".")
+                .endsWith(".svc");
+        assertThat(Integer.parseInt(address[1])).isEqualTo(redisUrl.getPort());
+    }
+
+    @Test
+    void hpaExample_scalesEachStageOnItsOwnCallsInFlight_withMetricsTheAdapterRulesServe() {
+        Kustomization hpa = Kustomization.load(AUTOSCALING.resolve("hpa"));
+        Map<String, JsonNode> scaled = new TreeMap<>();
+        Set<String> podMetrics = new TreeSet<>();
+        Set<String> externalMetrics = new TreeSet<>();
+        for (JsonNode object : hpa.objects()) {
+            assertThat(object.path("apiVersion").asText()).isEqualTo("autoscaling/v2");
+            assertThat(kind(object)).isEqualTo("HorizontalPodAutoscaler");
+            JsonNode target = object.path("spec").path("scaleTargetRef");
+            assertThat(target.path("kind").asText()).isEqualTo("Deployment");
+            object("Deployment", target.path("name").asText());
+            scaled.put(target.path("name").asText(), object);
+            assertThat(object.path("spec").path("minReplicas").asInt(1)).isPositive()
+                    .isLessThan(object.path("spec").path("maxReplicas").asInt());
+            for (JsonNode metric : object.path("spec").path("metrics")) {
+                String type = metric.path("type").asText();
+                assertThat(type).as("%s scales on the services' own metrics, not CPU", name(object)).isIn("Pods", "External");
+                (type.equals("Pods") ? podMetrics : externalMetrics)
+                        .add(metric.path(type.equals("Pods") ? "pods" : "external").path("metric").path("name").asText());
+            }
+        }
+        assertThat(scaled.keySet()).containsExactlyInAnyOrderElementsOf(SERVICES);
+        for (String stage : STAGES) {
+            Map<String, String> env = environment(base, container(object("Deployment", stage)));
+            JsonNode metric = scaled.get(stage).path("spec").path("metrics").get(0);
+            assertThat(scaled.get(stage).path("spec").path("metrics")).hasSize(1);
+            assertThat(metric.path("pods").path("metric").path("name").asText()).isEqualTo("unclip_stage_calls_in_flight");
+            assertThat(metric.path("pods").path("target").path("type").asText()).isEqualTo("AverageValue");
+            assertThat(metric.path("pods").path("target").path("averageValue").asText())
+                    .as("%s: calls per replica = its unclip.batching.max-batch-size", stage)
+                    .isEqualTo(String.valueOf(properties(stage).effectiveInt("unclip.batching.max-batch-size", env)));
+        }
+        assertThat(externalMetrics).contains("unclip_gateway_consumer_lag");
+
+        // prometheus-adapter must serve each of them: custom rules for Pods, external rules for External.
+        List<JsonNode> values = Kustomization.readYaml(AUTOSCALING.resolve("prometheus-adapter-values.yaml"));
+        assertThat(values).hasSize(1);
+        assertThat(adapterMetrics(values.get(0).path("rules").path("custom"))).containsAll(podMetrics);
+        assertThat(adapterMetrics(values.get(0).path("rules").path("external"))).containsAll(externalMetrics);
     }
 
     @Test
@@ -501,6 +715,74 @@ class KubernetesManifestsTest {
 
     // ------------------------------------------------------------------ helpers
 
+    /** The one trigger of a type in a ScaledObject. */
+    private static JsonNode trigger(JsonNode scaledObject, String type) {
+        List<JsonNode> found = new ArrayList<>();
+        scaledObject.path("spec").path("triggers").forEach(t -> {
+            if (t.path("type").asText().equals(type)) {
+                found.add(t);
+            }
+        });
+        assertThat(found).as("%s triggers of ScaledObject %s", type, name(scaledObject)).hasSize(1);
+        return found.get(0);
+    }
+
+    /** Names prometheus-adapter serves under a list of rules, each checked against its series query. */
+    private static Set<String> adapterMetrics(JsonNode rules) {
+        Set<String> names = new TreeSet<>();
+        for (JsonNode rule : rules) {
+            String as = rule.path("name").path("as").asText();
+            assertThat(rule.path("seriesQuery").asText()).as("rule for %s", as).startsWith(as + "{");
+            assertThat(as).matches(rule.path("name").path("matches").asText());
+            assertThat(rule.path("metricsQuery").asText()).contains("<<.Series>>").contains("<<.LabelMatchers>>");
+            assertThat(rule.path("resources").path("overrides").path("namespace").path("resource").asText()).isEqualTo("namespace");
+            names.add(as);
+        }
+        return names;
+    }
+
+    /**
+     * The Prometheus names of the meters the services register in their main sources (Micrometer
+     * builders): a gauge as named, a counter with _total, a timer with _seconds, each histogram
+     * also with _bucket, _count, _sum and _max.
+     */
+    private static Set<String> registeredMetrics() throws IOException {
+        Pattern builder = Pattern.compile("\\b(Gauge|Counter|Timer|DistributionSummary)\\.builder\\(\\s*\"([a-z0-9.]+)\"");
+        Set<String> names = new TreeSet<>();
+        Set<Path> modules = new TreeSet<>();
+        SERVICES.forEach(service -> modules.addAll(ConfigMappingSource.moduleAndDependencies(ROOT, service)));
+        for (Path module : modules) {
+            Path sources = module.resolve("src/main/java");
+            if (!Files.isDirectory(sources)) {
+                continue;
+            }
+            try (Stream<Path> walk = Files.walk(sources)) {
+                for (Path file : walk.filter(f -> f.toString().endsWith(".java")).toList()) {
+                    String text = Files.readString(file);
+                    Matcher matcher = builder.matcher(text);
+                    while (matcher.find()) {
+                        int end = text.indexOf(".register(", matcher.end());
+                        assertThat(text.substring(matcher.end(), end < 0 ? text.length() : end))
+                                .as("meter %s: a base unit changes its Prometheus name; teach this test", matcher.group(2))
+                                .doesNotContain(".baseUnit(");
+                        String name = matcher.group(2).replace('.', '_');
+                        switch (matcher.group(1)) {
+                            case "Gauge" -> names.add(name);
+                            case "Counter" -> names.add(name + "_total");
+                            default -> {
+                                String base = matcher.group(1).equals("Timer") ? name + "_seconds" : name;
+                                names.add(base);
+                                List.of("_bucket", "_count", "_sum", "_max").forEach(suffix -> names.add(base + suffix));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return names;
+    }
+
+
     /** The repository root: unclip.root (or the working directory) or the nearest folder above it holding deploy/k8s. */
     private static Path repositoryRoot() {
         Path start = Path.of(System.getProperty("unclip.root", ".")).toAbsolutePath().normalize();
@@ -512,24 +794,46 @@ class KubernetesManifestsTest {
         throw new IllegalStateException("no deploy/k8s in " + start + " or above it");
     }
 
+    /**
+     * deploy/k8s and every kustomization under deploy/examples. A folder there without a
+     * kustomization.yaml only groups examples (deploy/examples/autoscaling): it must hold at least
+     * one, and its own files (documentation, Helm values) are no kustomization's.
+     */
     private static List<Path> kustomizationFolders() {
         List<Path> folders = new ArrayList<>();
         folders.add(DEPLOY.resolve("k8s"));
-        try (Stream<Path> examples = Files.list(DEPLOY.resolve("examples"))) {
-            examples.filter(Files::isDirectory).sorted().forEach(dir -> {
-                assertThat(dir.resolve("kustomization.yaml")).as("every example is a kustomization").isRegularFile();
-                folders.add(dir);
-            });
-        } catch (IOException e) {
-            throw new AssertionError("cannot list deploy/examples", e);
-        }
+        collectExamples(DEPLOY.resolve("examples"), folders);
         return folders;
+    }
+
+    private static void collectExamples(Path dir, List<Path> folders) {
+        List<Path> subfolders;
+        try (Stream<Path> entries = Files.list(dir)) {
+            subfolders = entries.filter(Files::isDirectory)
+                    .filter(sub -> !sub.getFileName().toString().equals("node_modules"))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new AssertionError("cannot list " + dir, e);
+        }
+        for (Path sub : subfolders) {
+            if (Files.isRegularFile(sub.resolve("kustomization.yaml"))) {
+                folders.add(sub);
+                collectExamples(sub, folders);
+            } else {
+                int before = folders.size();
+                collectExamples(sub, folders);
+                assertThat(folders.size())
+                        .as("%s has no kustomization.yaml: every example is a kustomization, or a folder of them", sub)
+                        .isGreaterThan(before);
+            }
+        }
     }
 
     private static ServiceProperties properties(String service) {
         return service.equals(GATEWAY)
                 ? ServiceProperties.load(ROOT, service, GatewayConfig.class)
-                : ServiceProperties.load(ROOT, service);
+                : ServiceProperties.loadFromSources(ROOT, service);
     }
 
     private static JsonNode object(String kind, String name) {

@@ -99,8 +99,10 @@ record Kustomization(Path dir, JsonNode spec) {
         List<Generator> out = new ArrayList<>();
         for (JsonNode generator : spec.path("configMapGenerator")) {
             List<Path> envs = texts(generator.path("envs")).stream().map(dir::resolve).toList();
+            boolean localConfig = generator.path("options").path("annotations")
+                    .path("config.kubernetes.io/local-config").asText().equals("true");
             out.add(new Generator(
-                    generator.path("name").asText(), generator.path("behavior").asText("create"), envs));
+                    generator.path("name").asText(), generator.path("behavior").asText("create"), envs, localConfig));
         }
         return out;
     }
@@ -143,8 +145,12 @@ record Kustomization(Path dir, JsonNode spec) {
         }
     }
 
-    /** A ConfigMap generator: {@code behavior} is create, merge or replace. */
-    record Generator(String name, String behavior, List<Path> envs) {
+    /**
+     * A ConfigMap generator: {@code behavior} is create, merge or replace. A local-config one
+     * ({@code config.kubernetes.io/local-config: "true"}) only holds parameters for the
+     * kustomization's replacements and is not applied.
+     */
+    record Generator(String name, String behavior, List<Path> envs, boolean localConfig) {
 
         Map<String, String> entries() {
             Map<String, String> env = new LinkedHashMap<>();

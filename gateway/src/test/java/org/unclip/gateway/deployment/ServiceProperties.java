@@ -20,13 +20,36 @@ import java.util.TreeSet;
 
 /**
  * What one service reads: the keys and values of its {@code application.properties} (without
- * {@code %profile.} keys), plus the keys of its {@code @ConfigMapping} interfaces where one is on
- * this class path (the gateway's). Keys are matched to environment variables by Quarkus' rule:
- * upper-case, every character other than a letter or digit becomes '_'.
+ * {@code %profile.} keys), plus the keys of its {@code @ConfigMapping} interfaces: from the
+ * classes where they are on this class path (the gateway's), else from their source (a stage's
+ * own and stage-runtime's {@code BatchingConfig}, see {@link ConfigMappingSource}). Keys are
+ * matched to environment variables by Quarkus' rule: upper-case, every character other than a
+ * letter or digit becomes '_'.
  */
 record ServiceProperties(String module, Map<String, String> values, Map<String, String> mappedDefaults) {
 
     static ServiceProperties load(Path root, String module, Class<?>... mappings) {
+        Map<String, String> values = readProperties(root, module);
+        Map<String, String> mapped = new TreeMap<>();
+        for (Class<?> mapping : mappings) {
+            ConfigMapping annotation = mapping.getAnnotation(ConfigMapping.class);
+            if (annotation == null) {
+                throw new IllegalArgumentException(mapping + " is not a @ConfigMapping");
+            }
+            collectKeys(annotation.prefix(), mapping, mapping, mapped);
+        }
+        return new ServiceProperties(module, values, mapped);
+    }
+
+    /**
+     * A service whose config mappings are not on this class path: their keys come from the
+     * {@code @ConfigMapping} sources of the module and of the repository modules it depends on.
+     */
+    static ServiceProperties loadFromSources(Path root, String module) {
+        return new ServiceProperties(module, readProperties(root, module), ConfigMappingSource.keysOf(root, module));
+    }
+
+    private static Map<String, String> readProperties(Path root, String module) {
         Path file = root.resolve(module).resolve("src/main/resources/application.properties");
         Properties properties = new Properties();
         try (Reader reader = Files.newBufferedReader(file)) {
@@ -38,15 +61,7 @@ record ServiceProperties(String module, Map<String, String> values, Map<String, 
         properties.stringPropertyNames().stream()
                 .filter(key -> !key.startsWith("%"))
                 .forEach(key -> values.put(key, properties.getProperty(key)));
-        Map<String, String> mapped = new TreeMap<>();
-        for (Class<?> mapping : mappings) {
-            ConfigMapping annotation = mapping.getAnnotation(ConfigMapping.class);
-            if (annotation == null) {
-                throw new IllegalArgumentException(mapping + " is not a @ConfigMapping");
-            }
-            collectKeys(annotation.prefix(), mapping, mapping, mapped);
-        }
-        return new ServiceProperties(module, values, mapped);
+        return values;
     }
 
     /** The environment variable Quarkus maps to a property key. */

@@ -23,6 +23,14 @@ public interface BatchingConfig {
     @WithDefault("64")
     int maxWaiting();
 
+    /**
+     * Model calls of one batched step that run at once, each on its own thread with
+     * {@code unclip.onnx.threads} threads of its own (the decoder cuts each network's batch into
+     * this many parts). 1 = one call after the other on the batching thread.
+     */
+    @WithDefault("1")
+    int lanes();
+
     default StepScheduler.Settings settings() {
         return new StepScheduler.Settings(maxBatchSize(), window(), maxWaiting());
     }

@@ -28,7 +28,7 @@ import org.unclip.stage.batch.StepScheduler;
  *   <li>{@code unclip_stage_calls_refused_total} (label {@code loop}): calls answered RESOURCE_EXHAUSTED.
  * </ul>
  *
- * The autoscaling examples in {@code deploy/} scale each stage on the first two.
+ * The autoscaling examples in {@code deploy/} scale each stage on {@code unclip_stage_calls_in_flight}.
  */
 @ApplicationScoped
 public class StageMetrics {
