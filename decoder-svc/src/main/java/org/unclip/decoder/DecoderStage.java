@@ -47,8 +47,10 @@ class DecoderStage {
             return t;
         });
         DecoderPipeline pipeline = pipeline();
+        // twice as many parts as lanes: the per-image cost hardly depends on the batch, and smaller
+        // parts, longest first, let the lanes end each step together
         this.scheduler = new StepScheduler<>("decoder",
-                (runs, failed) -> pipeline.step(runs, failed, this.lanes, lanes), batching.settings(),
+                (runs, failed) -> pipeline.step(runs, failed, this.lanes, 2 * lanes), batching.settings(),
                 metrics.loop("decoder"));
         metrics.watch(scheduler);
         LOG.infof("decoder ready: family %s (%s), %dpx base, %d upsampler(s), output sizes %s", family.name(),

@@ -34,7 +34,7 @@ public record ClassifierFreeGuidance(double scale) {
         }
         long[] shape = batched.shape();
         shape[0] = n;
-        return new Tensor(shape, out);
+        return Tensor.wrap(out, shape);
     }
 
     /**
@@ -65,7 +65,7 @@ public record ClassifierFreeGuidance(double scale) {
             System.arraycopy(x, cRow + guided, out, b * row + guided, row - guided);
         }
         shape[0] = n;
-        return new Tensor(shape, out);
+        return Tensor.wrap(out, shape);
     }
 
     private static int half(Tensor batched) {

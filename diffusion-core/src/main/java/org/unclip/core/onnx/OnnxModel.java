@@ -268,7 +268,7 @@ public final class OnnxModel implements AutoCloseable {
         FloatBuffer fb = ot.getFloatBuffer();
         float[] data = new float[fb.remaining()];
         fb.get(data);
-        return new Tensor(ot.getInfo().getShape(), data);
+        return Tensor.wrap(data, ot.getInfo().getShape());
     }
 
     @Override

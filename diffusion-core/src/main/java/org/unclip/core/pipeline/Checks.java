@@ -45,6 +45,6 @@ final class Checks {
         for (int i = 0; i < d.length; i++) {
             d[i] = Math.min(Math.max(d[i], -limit), limit);
         }
-        return new Tensor(t.shape(), d);
+        return Tensor.wrap(d, t.shape());
     }
 }

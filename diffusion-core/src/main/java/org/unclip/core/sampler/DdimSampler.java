@@ -54,18 +54,18 @@ public record DdimSampler(NoiseSchedule schedule, PredictionType predictionType,
         float direction = StepShapes.sqrt(Math.max(0f, 1f - alphaProdPrev - stdDev * stdDev));
         float range = (float) clipSampleRange;
 
-        float[] x = sample.data();
-        float[] out = modelOutput.data();
-        float[] z = noisy ? noise.data() : null;
+        java.nio.FloatBuffer x = sample.view();
+        java.nio.FloatBuffer out = modelOutput.view();
+        java.nio.FloatBuffer z = noisy ? noise.view() : null;
         int n = sample.rowSize();
         int outRow = modelOutput.rowSize();
-        float[] prev = new float[x.length];
-        float[] x0 = new float[x.length];
+        float[] prev = new float[sample.size()];
+        float[] x0 = new float[sample.size()];
         for (int b = 0; b < sample.batch(); b++) {
             for (int j = 0; j < n; j++) {
                 int i = b * n + j;
-                float m = out[b * outRow + j];
-                float s = x[i];
+                float m = out.get(b * outRow + j);
+                float s = x.get(i);
                 float p = switch (predictionType) {
                     case EPSILON -> (s - sqrtBetaProdT * m) / sqrtAlphaProdT;
                     case SAMPLE -> m;
@@ -76,12 +76,12 @@ public record DdimSampler(NoiseSchedule schedule, PredictionType predictionType,
                 float eps = (s - sqrtAlphaProdT * p) / sqrtBetaProdT;
                 float next = sqrtAlphaProdPrev * p + direction * eps;
                 if (noisy) {
-                    next = next + stdDev * z[i];
+                    next = next + stdDev * z.get(i);
                 }
                 prev[i] = next;
             }
         }
         long[] shape = sample.shape();
-        return new StepResult(new Tensor(shape, prev), new Tensor(shape, x0));
+        return new StepResult(Tensor.wrap(prev, shape), Tensor.wrap(x0, shape));
     }
 }

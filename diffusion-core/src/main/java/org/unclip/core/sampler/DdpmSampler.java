@@ -1,5 +1,6 @@
 package org.unclip.core.sampler;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.unclip.core.schedule.NoiseSchedule;
 import org.unclip.core.tensor.Tensor;
@@ -77,18 +78,18 @@ public record DdpmSampler(
         float minLog = (float) Math.log(variance);
         float maxLog = (float) Math.log(beta);
 
-        float[] x = sample.data();
-        float[] out = modelOutput.data();
-        float[] z = noisy ? noise.data() : null;
+        FloatBuffer x = sample.view();
+        FloatBuffer out = modelOutput.view();
+        FloatBuffer z = noisy ? noise.view() : null;
         int n = sample.rowSize();
         int outRow = modelOutput.rowSize();
-        float[] prev = new float[x.length];
-        float[] x0 = new float[x.length];
+        float[] prev = new float[sample.size()];
+        float[] x0 = new float[sample.size()];
         for (int b = 0; b < sample.batch(); b++) {
             for (int j = 0; j < n; j++) {
                 int i = b * n + j;
-                float m = out[b * outRow + j];
-                float s = x[i];
+                float m = out.get(b * outRow + j);
+                float s = x.get(i);
                 // 3. predicted original sample, clamped
                 float p = switch (predictionType) {
                     case EPSILON -> (s - sqrtBetaProdT * m) / sqrtAlphaProdT;
@@ -104,19 +105,19 @@ public record DdpmSampler(
                     if (varianceType == VarianceType.FIXED_SMALL_LOG) {
                         sigma = fixedSigma;
                     } else if (variance > 0f) {
-                        float frac = (out[b * outRow + n + j] + 1f) / 2f;
+                        float frac = (out.get(b * outRow + n + j) + 1f) / 2f;
                         float logVariance = frac * maxLog + (1f - frac) * minLog;
                         sigma = (float) Math.exp(0.5f * logVariance);
                     } else {
                         sigma = 0f;
                     }
-                    mean = mean + sigma * z[i];
+                    mean = mean + sigma * z.get(i);
                 }
                 prev[i] = mean;
             }
         }
         long[] shape = sample.shape();
-        return new StepResult(new Tensor(shape, prev), new Tensor(shape, x0));
+        return new StepResult(Tensor.wrap(prev, shape), Tensor.wrap(x0, shape));
     }
 
     /**

@@ -7,14 +7,36 @@ import java.util.List;
  * A dense row-major float32 tensor. The first axis is the batch axis; a "row" is one batch element.
  *
  * <p>Immutable: the arrays are copied on the way in and on the way out, so a tensor can be shared
- * between threads and kept as a preview without anyone changing it underneath.
+ * between threads and kept as a preview without anyone changing it underneath. The sampling loops
+ * avoid those copies where they would cost a full pass over an image per step: {@link #view()}
+ * reads without copying, and {@link #wrap} hands a freshly made array over without copying it.
  */
-public record Tensor(long[] shape, float[] data) {
+public final class Tensor {
 
-    public Tensor {
+    private final long[] shape;
+    private final float[] data;
+
+    public Tensor(long[] shape, float[] data) {
+        this(shape.clone(), data == null ? null : data.clone(), true);
+    }
+
+    private Tensor(long[] shape, float[] data, boolean owned) {
         Shapes.checkData(shape, data == null ? -1 : data.length);
-        shape = shape.clone();
-        data = data.clone();
+        this.shape = shape;
+        this.data = data;
+    }
+
+    /**
+     * A tensor over {@code data} without copying it: the caller hands the array over and must not
+     * change it afterwards.
+     */
+    public static Tensor wrap(float[] data, long... shape) {
+        return new Tensor(shape.clone(), data, true);
+    }
+
+    /** The elements, row-major, read-only and without a copy. */
+    public java.nio.FloatBuffer view() {
+        return java.nio.FloatBuffer.wrap(data).asReadOnlyBuffer();
     }
 
     /** A tensor of the given shape over {@code data} (copied). */
@@ -23,13 +45,13 @@ public record Tensor(long[] shape, float[] data) {
     }
 
     public static Tensor zeros(long... shape) {
-        return new Tensor(shape, new float[Shapes.elementCount(shape)]);
+        return new Tensor(shape.clone(), new float[Shapes.elementCount(shape)], true);
     }
 
     public static Tensor filled(float value, long... shape) {
         float[] d = new float[Shapes.elementCount(shape)];
         Arrays.fill(d, value);
-        return new Tensor(shape, d);
+        return new Tensor(shape.clone(), d, true);
     }
 
     /**
@@ -49,7 +71,7 @@ public record Tensor(long[] shape, float[] data) {
         long[] shape = new long[rowShape.length + 1];
         shape[0] = rows.size();
         System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
-        return new Tensor(shape, d);
+        return new Tensor(shape, d, true);
     }
 
     /** Concatenates along the batch axis; all parts must agree on every other axis. */
@@ -76,7 +98,7 @@ public record Tensor(long[] shape, float[] data) {
             System.arraycopy(t.data, 0, d, at, t.data.length);
             at += t.data.length;
         }
-        return new Tensor(Shapes.withBatch(first, batch), d);
+        return new Tensor(Shapes.withBatch(first, batch), d, true);
     }
 
     /**
@@ -104,7 +126,7 @@ public record Tensor(long[] shape, float[] data) {
         }
         long[] shape = a.shape.clone();
         shape[1] = a.shape[1] + b.shape[1];
-        return new Tensor(shape, d);
+        return new Tensor(shape, d, true);
     }
 
     private static void checkSameRowShape(long[] a, long[] b) {
@@ -118,13 +140,11 @@ public record Tensor(long[] shape, float[] data) {
         }
     }
 
-    @Override
     public long[] shape() {
         return shape.clone();
     }
 
     /** A copy of the elements, row-major. */
-    @Override
     public float[] data() {
         return data.clone();
     }
@@ -178,7 +198,7 @@ public record Tensor(long[] shape, float[] data) {
     public Tensor slice(int from, int to) {
         Shapes.checkRowRange(shape, from, to);
         int n = rowSize();
-        return new Tensor(Shapes.withBatch(shape, to - from), Arrays.copyOfRange(data, from * n, to * n));
+        return new Tensor(Shapes.withBatch(shape, to - from), Arrays.copyOfRange(data, from * n, to * n), true);
     }
 
     /**
@@ -197,12 +217,12 @@ public record Tensor(long[] shape, float[] data) {
         for (int i = 0; i < n; i++) {
             System.arraycopy(data, 0, d, i * data.length, data.length);
         }
-        return new Tensor(Shapes.withBatch(shape, n), d);
+        return new Tensor(Shapes.withBatch(shape, n), d, true);
     }
 
     /** The same elements under another shape with the same element count. */
     public Tensor reshape(long... newShape) {
-        return new Tensor(newShape, data);
+        return new Tensor(newShape.clone(), data, true);
     }
 
     /** Index of the first NaN or infinite element, or -1 when every element is finite. */

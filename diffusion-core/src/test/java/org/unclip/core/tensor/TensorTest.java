@@ -122,4 +122,19 @@ class TensorTest {
         assertThat(t.data()).containsExactly(916, 916, 916);
         assertThatThrownBy(() -> LongTensor.of(new long[2], 3)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void wrapTakesTheArrayOver_andViewReadsWithoutCopyingOrWriting() {
+        float[] d = {1, 2, 3, 4};
+        Tensor t = Tensor.wrap(d, 2, 2);
+        assertThat(t).isEqualTo(Tensor.of(new float[] {1, 2, 3, 4}, 2, 2));
+        assertThat(t.view().get(3)).isEqualTo(4f);
+        assertThat(t.view().isReadOnly()).isTrue();
+        assertThatThrownBy(() -> t.view().put(0, 9f)).isInstanceOf(java.nio.ReadOnlyBufferException.class);
+        assertThatThrownBy(() -> Tensor.wrap(d, 3)).isInstanceOf(IllegalArgumentException.class);
+        // the ordinary constructor and data() still copy
+        float[] copy = t.data();
+        copy[0] = 7f;
+        assertThat(t.get(0)).isEqualTo(1f);
+    }
 }
