@@ -337,13 +337,11 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
     }
 
     /**
-     * One request's way through the cascade: phase 0 is the decoder loop, phase j ≥ 1 the loop of
+     * One request's way through the cascade (its images: {@code [N,3,S,S]} in [−1, 1]): phase 0 is the decoder loop, phase j ≥ 1 the loop of
      * upsampler j − 1. Stepped by one thread at a time.
      */
-    public final class Run implements SteppedRun {
+    public final class Run extends PipelineRun<Request> {
 
-        private final Request request;
-        private final long[] seeds;
         private final int phases;
         private final ClassifierFreeGuidance cfg;
         private final DecoderConditioning conditioning;
@@ -359,39 +357,15 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
         private Tensor latents;
         /** The previous phase's image resized to this upsampler's resolution. */
         private Tensor upscaled;
-        private Tensor result;
 
         private Run(Request request, long[] seeds, int upsamplersToRun, ClassifierFreeGuidance cfg,
                 DecoderConditioning conditioning, ProgressListener progress) {
-            this.request = request;
-            this.seeds = seeds;
+            super(request, seeds);
             this.phases = 1 + upsamplersToRun;
             this.cfg = cfg;
             this.conditioning = conditioning;
             this.progress = progress;
             enterDecoder();
-        }
-
-        @Override
-        public boolean done() {
-            return result != null;
-        }
-
-        @Override
-        public int images() {
-            return seeds.length;
-        }
-
-        /** {@code [N,3,S,S]} images in [−1, 1], once {@link #done()}. */
-        public Tensor result() {
-            if (result == null) {
-                throw new IllegalStateException("the run has not finished");
-            }
-            return result;
-        }
-
-        public Request request() {
-            return request;
         }
 
         /** The loop the run is in, as progress names it: {@code decoder}, {@code upsampler_64}, ... */
@@ -430,9 +404,9 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
             resolution = decoder.resolution();
             sampler = decoder.sampler();
             noiseStage = SeededNoise.DECODER;
-            timesteps = sampler.timesteps(request.decoderSteps());
+            timesteps = sampler.timesteps(request().decoderSteps());
             i = 0;
-            latents = request.noise().draw(seeds, noiseStage, SeededNoise.INITIAL, imageShape());
+            latents = request().noise().draw(seeds, noiseStage, SeededNoise.INITIAL, imageShape());
             finishIfEmpty();
         }
 
@@ -444,9 +418,9 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
             sampler = stage.sampler();
             noiseStage = SeededNoise.upsampler(index);
             upscaled = BicubicResize.resize(lowRes, resolution, resolution);
-            timesteps = sampler.timesteps(request.upsamplerSteps().get(index));
+            timesteps = sampler.timesteps(request().upsamplerSteps().get(index));
             i = 0;
-            latents = request.noise().draw(seeds, noiseStage, SeededNoise.INITIAL, imageShape());
+            latents = request().noise().draw(seeds, noiseStage, SeededNoise.INITIAL, imageShape());
             finishIfEmpty();
         }
 
@@ -481,7 +455,7 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
                 Checks.finite(out, stageName + at);
                 eps = Checks.shaped(out, stageName, n, RGB, r, r);
             }
-            Tensor z = sampler.addsNoise(t, prevT) ? request.noise().draw(seeds, noiseStage, i + 1, imageShape()) : null;
+            Tensor z = sampler.addsNoise(t, prevT) ? request().noise().draw(seeds, noiseStage, i + 1, imageShape()) : null;
             StepResult step = sampler.step(eps, t, prevT, latents, z);
             latents = Checks.finite(step.prevSample(), (phase == 0 ? "decoder" : stageName) + " step " + (i + 1));
             i++;
@@ -496,7 +470,7 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
             if (phase + 1 < phases) {
                 enterUpsampler(phase, image);
             } else {
-                result = image;
+                finish(image);
                 latents = null;
                 upscaled = null;
             }

@@ -148,23 +148,19 @@ public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
         }
     }
 
-    /** One request's prior loop. Stepped by one thread at a time. */
-    public final class Run implements SteppedRun {
+    /** One request's prior loop (its result: {@code [N,D]} un-normalised image embeddings). Stepped by one thread at a time. */
+    public final class Run extends PipelineRun<Request> {
 
-        private final Request request;
-        private final long[] seeds;
         private final ClassifierFreeGuidance cfg;
         private final TextConditioning modelText;
         private final ProgressListener progress;
         private final int[] timesteps;
         private int i;
         private Tensor latents;
-        private Tensor result;
 
         private Run(Request request, long[] seeds, ClassifierFreeGuidance cfg, TextConditioning modelText,
                 ProgressListener progress) {
-            this.request = request;
-            this.seeds = seeds;
+            super(request, seeds);
             this.cfg = cfg;
             this.modelText = modelText;
             this.progress = progress;
@@ -173,28 +169,6 @@ public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
             if (timesteps.length == 0) {
                 finish();
             }
-        }
-
-        @Override
-        public boolean done() {
-            return result != null;
-        }
-
-        @Override
-        public int images() {
-            return seeds.length;
-        }
-
-        /** {@code [N,D]} un-normalised image embeddings, once {@link #done()}. */
-        public Tensor result() {
-            if (result == null) {
-                throw new IllegalStateException("the run has not finished");
-            }
-            return result;
-        }
-
-        public Request request() {
-            return request;
         }
 
         private long[] rowShape() {
@@ -219,7 +193,7 @@ public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
             Checks.finite(x0, "prior at step " + (i + 1) + "/" + timesteps.length + " (t=" + t + ")");
             Tensor guided = cfg.enabled() ? cfg.combine(x0) : x0;
             Tensor z = sampler.addsNoise(t, prevT)
-                    ? request.noise().draw(seeds, SeededNoise.PRIOR, i + 1, rowShape())
+                    ? request().noise().draw(seeds, SeededNoise.PRIOR, i + 1, rowShape())
                     : null;
             StepResult step = sampler.step(guided, t, prevT, latents, z);
             latents = Checks.finite(step.prevSample(), "prior step " + (i + 1));
@@ -231,7 +205,7 @@ public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
         }
 
         private void finish() {
-            result = Checks.finite(denormalise(latents), "prior (denormalised with clip_mean/clip_std)");
+            finish(Checks.finite(denormalise(latents), "prior (denormalised with clip_mean/clip_std)"));
             latents = null;
         }
     }

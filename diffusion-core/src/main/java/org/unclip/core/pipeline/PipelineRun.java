@@ -1,0 +1,47 @@
+package org.unclip.core.pipeline;
+
+import org.unclip.core.tensor.Tensor;
+
+/**
+ * What every pipeline run keeps: its request, its seeds (one image each) and, once it has taken
+ * its last step, its result.
+ *
+ * @param <Q> the pipeline's request type
+ */
+public abstract sealed class PipelineRun<Q> implements SteppedRun permits DecoderPipeline.Run, PriorPipeline.Run {
+
+    private final Q request;
+    final long[] seeds;
+    private Tensor result;
+
+    PipelineRun(Q request, long[] seeds) {
+        this.request = request;
+        this.seeds = seeds;
+    }
+
+    @Override
+    public final boolean done() {
+        return result != null;
+    }
+
+    @Override
+    public final int images() {
+        return seeds.length;
+    }
+
+    public final Q request() {
+        return request;
+    }
+
+    /** The result, once {@link #done()}. */
+    public final Tensor result() {
+        if (result == null) {
+            throw new IllegalStateException("the run has not finished");
+        }
+        return result;
+    }
+
+    final void finish(Tensor value) {
+        this.result = value;
+    }
+}
