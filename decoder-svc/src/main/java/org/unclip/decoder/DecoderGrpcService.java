@@ -63,7 +63,7 @@ class DecoderGrpcService extends DecoderServiceGrpc.DecoderServiceImplBase {
         AtomicReference<StepProgress> lastStep = new AtomicReference<>();
         String outcome = "ok";
         try {
-            ProgressPump pump = new ProgressPump();
+            ProgressPump pump = new ProgressPump(job.previews());
             DecoderPipeline.Run run = stage.pipeline().start(job.request(), pump);
             CompletableFuture<DecoderPipeline.Run> done =
                     stage.scheduler().submit(run, () -> call.isCancelled() || drain.abandoned());

@@ -58,7 +58,7 @@ class PriorGrpcService extends PriorServiceGrpc.PriorServiceImplBase {
         AtomicReference<StepProgress> lastStep = new AtomicReference<>();
         String outcome = "ok";
         try {
-            ProgressPump pump = new ProgressPump();
+            ProgressPump pump = new ProgressPump(false);
             PriorPipeline.Run run = stage.pipeline().start(job, pump);
             CompletableFuture<PriorPipeline.Run> done =
                     stage.scheduler().submit(run, () -> call.isCancelled() || drain.abandoned());

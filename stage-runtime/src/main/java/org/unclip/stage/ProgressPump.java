@@ -17,6 +17,15 @@ public final class ProgressPump implements ProgressListener {
     private static final StepProgress END = new StepProgress("", 0, 0, null);
 
     private final LinkedBlockingQueue<StepProgress> queue = new LinkedBlockingQueue<>();
+    private final boolean keepPredictions;
+
+    /**
+     * @param keepPredictions whether the sink needs each step's x0 prediction (for previews);
+     *     without it the queued steps do not hold on to image-sized tensors
+     */
+    public ProgressPump(boolean keepPredictions) {
+        this.keepPredictions = keepPredictions;
+    }
 
     /** Where pumped progress goes. */
     @FunctionalInterface
@@ -26,7 +35,9 @@ public final class ProgressPump implements ProgressListener {
 
     @Override
     public void onStep(StepProgress progress) {
-        queue.add(progress);
+        queue.add(keepPredictions
+                ? progress
+                : new StepProgress(progress.stage(), progress.step(), progress.totalSteps(), null));
     }
 
     /**
