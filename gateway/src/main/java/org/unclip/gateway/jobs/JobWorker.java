@@ -212,25 +212,25 @@ public class JobWorker {
                 if (!slots.tryAcquire(config.block().toMillis(), TimeUnit.MILLISECONDS)) {
                     continue;
                 }
-                int free = 1 + slots.drainPermits();
+                // slots this reader holds; each dispatched entry takes one over to its job
+                int[] held = {1 + slots.drainPermits()};
                 try {
                     if (System.currentTimeMillis() >= nextReclaim) {
-                        free -= reclaim(commands, consumer, free);
+                        reclaim(commands, consumer, held);
                         nextReclaim = System.currentTimeMillis() + config.claimInterval().toMillis();
                     }
-                    if (free > 0) {
+                    if (held[0] > 0) {
                         List<StreamMessage<String, String>> messages =
                                 commands.xreadgroup(
                                         consumer,
-                                        XReadArgs.Builder.block(config.block()).count(free),
+                                        XReadArgs.Builder.block(config.block()).count(held[0]),
                                         XReadArgs.StreamOffset.lastConsumed(store.keys().stream()));
                         for (StreamMessage<String, String> message : messages) {
-                            dispatch(consumer, message);
-                            free--;
+                            dispatch(consumer, message, held);
                         }
                     }
                 } finally {
-                    slots.release(free);
+                    slots.release(held[0]);
                 }
                 backoff = 200;
             } catch (InterruptedException e) {
@@ -259,32 +259,27 @@ public class JobWorker {
         }
     }
 
-    /**
-     * Takes over entries left pending by crashed consumers, at most {@code limit}.
-     *
-     * @return how many it took (each now runs on a job thread)
-     */
-    private int reclaim(RedisCommands<String, String> commands, Consumer<String> consumer, int limit) {
+    /** Takes over entries left pending by crashed consumers, as many as the reader holds slots for. */
+    private void reclaim(RedisCommands<String, String> commands, Consumer<String> consumer, int[] held) {
         String cursor = "0-0";
-        int taken = 0;
         do {
             ClaimedMessages<String, String> claimed =
                     commands.xautoclaim(
                             store.keys().stream(),
-                            XAutoClaimArgs.Builder.xautoclaim(consumer, config.claimMinIdle(), cursor)
-                                    .count(limit - taken));
+                            XAutoClaimArgs.Builder.xautoclaim(consumer, config.claimMinIdle(), cursor).count(held[0]));
             for (StreamMessage<String, String> message : claimed.getMessages()) {
                 LOG.infof("reclaimed stream entry %s from a consumer idle for over %s", message.getId(), config.claimMinIdle());
-                dispatch(consumer, message);
-                taken++;
+                dispatch(consumer, message, held);
             }
             cursor = claimed.getId();
-        } while (running && taken < limit && cursor != null && !"0-0".equals(cursor));
-        return taken;
+        } while (running && held[0] > 0 && cursor != null && !"0-0".equals(cursor));
     }
 
-    /** Runs an entry on a job thread, which gives its slot back when the job ends. */
-    private void dispatch(Consumer<String> consumer, StreamMessage<String, String> message) {
+    /**
+     * Runs an entry on a job thread, handing one of the reader's {@code held} slots over to it; the
+     * job gives the slot back when it ends.
+     */
+    private void dispatch(Consumer<String> consumer, StreamMessage<String, String> message, int[] held) {
         inFlight.put(message.getId(), consumer.getName());
         try {
             jobs.execute(() -> {
@@ -298,10 +293,10 @@ public class JobWorker {
                 }
             });
         } catch (RuntimeException e) {
-            inFlight.remove(message.getId());
-            slots.release();
+            inFlight.remove(message.getId()); // not started: the entry stays pending for a reclaim
             throw e;
         }
+        held[0]--;
     }
 
     private void handle(Consumer<String> consumer, StreamMessage<String, String> message) {
