@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -28,12 +29,16 @@ import org.unclip.gateway.errors.ApiError;
  * body of unknown length (chunked) is read here, on the event loop, up to the limit, and handed
  * on as the routing context's body (which Quarkus REST reads instead of the request stream, for
  * JSON and multipart forms alike); one byte more and it is refused. Either way the connection is
- * closed after the answer (HTTP/1.x), so the rest of the body is never read.
+ * closed after the answer (HTTP/1.x), once the client has sent the rest (read and dropped) or
+ * after {@link #LINGER}: closing while it still sends could reset the connection under the answer.
  */
 @ApplicationScoped
 class RequestBodyLimit {
 
     static final String CODE = "request_too_large";
+
+    /** Longest a refused request's connection stays open for the client to finish sending. */
+    static final java.time.Duration LINGER = java.time.Duration.ofSeconds(5);
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<HttpMethod> WITH_BODY = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH);
@@ -130,11 +135,41 @@ class RequestBodyLimit {
         boolean http1 = request.version() != HttpVersion.HTTP_2;
         response.setStatusCode(413).putHeader(HttpHeaderNames.CONTENT_TYPE, "application/json");
         if (http1) {
-            // Stop here rather than read (and discard) the rest of the body.
             response.putHeader(HttpHeaderNames.CONNECTION, "close");
-            response.endHandler(done -> request.connection().close());
+            closeAfterLinger(context);
         }
         response.end(json);
+    }
+
+    /**
+     * Closes the connection once the answer is out and the client has stopped sending, or after
+     * {@link #LINGER} at the latest. Closing while the client still sends would reset the
+     * connection and could destroy the answer before the client reads it, so the rest of the body
+     * is read and dropped meanwhile (never kept).
+     */
+    private static void closeAfterLinger(RoutingContext context) {
+        HttpServerRequest request = context.request();
+        HttpConnection connection = request.connection();
+        boolean[] ended = {request.isEnded(), false}; // request body, response
+        Runnable closeWhenBoth = () -> {
+            if (ended[0] && ended[1]) {
+                connection.close();
+            }
+        };
+        // closing an already closed connection does nothing
+        context.vertx().setTimer(LINGER.toMillis(), t -> connection.close());
+        context.response().endHandler(done -> {
+            ended[1] = true;
+            closeWhenBoth.run();
+        });
+        if (!ended[0]) {
+            request.handler(chunk -> {});
+            request.endHandler(end -> {
+                ended[0] = true;
+                closeWhenBoth.run();
+            });
+            request.resume();
+        }
     }
 
     /** 16777216 → "16 MiB". */
