@@ -1,10 +1,12 @@
 package org.unclip.core.pipeline;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
@@ -212,8 +214,8 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
             parts.addAll(split(group, Math.max(1, lanes)));
         }
         // longest first, so that the lanes finish the step at about the same time
-        parts.sort(java.util.Comparator.comparingDouble(this::estimatedNanos).reversed());
-        Map<Run, RuntimeException> failures = new java.util.concurrent.ConcurrentHashMap<>();
+        parts.sort(Comparator.comparingDouble(this::estimatedNanos).reversed());
+        Map<Run, RuntimeException> failures = new ConcurrentHashMap<>();
         if (parts.size() == 1) {
             stepPart(parts.get(0), failures);
         } else {
@@ -237,10 +239,7 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
         if (parts <= 1) {
             return List.of(group);
         }
-        int rows = 0;
-        for (Run r : group) {
-            rows += r.modelRows();
-        }
+        int rows = PipelineRun.rows(group);
         List<List<Run>> out = new ArrayList<>();
         List<Run> current = new ArrayList<>();
         int taken = 0;
@@ -266,74 +265,24 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
     }
 
     /** What a part's call and sampler steps took last time, per model row, by network. */
-    private final Map<String, Double> nanosPerRow = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Double> nanosPerRow = new ConcurrentHashMap<>();
 
     private double estimatedNanos(List<Run> part) {
-        int rows = 0;
-        for (Run r : part) {
-            rows += r.modelRows();
-        }
-        return rows * nanosPerRow.getOrDefault(part.get(0).network(), 1.0);
+        return PipelineRun.rows(part) * nanosPerRow.getOrDefault(part.get(0).network(), 1.0);
     }
 
-    /** One model call for a part, then each of its runs' sampler step. */
+    /** One model call for a part, then each of its runs' sampler step; times them for the ordering. */
     private void stepPart(List<Run> part, Map<Run, RuntimeException> failures) {
         long start = System.nanoTime();
-        String network = part.get(0).network();
-        int rows = 0;
-        for (Run r : part) {
-            rows += r.modelRows();
-        }
-        Tensor out;
-        try {
-            out = predict(part);
-        } catch (RuntimeException e) {
-            part.forEach(r -> failures.put(r, e));
-            return;
-        }
-        int at = 0;
-        for (Run run : part) {
-            int runRows = run.modelRows();
-            Tensor own = part.size() == 1 ? out : out.slice(at, at + runRows);
-            at += runRows;
-            try {
-                run.advance(own);
-            } catch (RuntimeException e) {
-                failures.put(run, e);
-            }
-        }
-        double perRow = (System.nanoTime() - start) / (double) rows;
+        Run first = part.get(0);
+        String network = first.network();
+        PipelineRun.stepTogether(part, network, (input, timesteps) -> first.phase == 0
+                ? decoderNet.predict(input, timesteps,
+                        DecoderConditioning.concat(part.stream().map(r -> r.conditioning).toList()))
+                : upsamplerNets.get(first.phase - 1).predict(input, timesteps, first.lastStep()),
+                failures::put);
+        double perRow = (System.nanoTime() - start) / (double) PipelineRun.rows(part);
         nanosPerRow.merge(network, perRow, (old, now) -> 0.8 * old + 0.2 * now);
-    }
-
-    /** One batched call for runs that all need the same network. */
-    private Tensor predict(List<Run> group) {
-        Run first = group.get(0);
-        List<Tensor> inputs = new ArrayList<>(group.size());
-        int rows = 0;
-        for (Run run : group) {
-            inputs.add(run.modelInput());
-            rows += run.modelRows();
-        }
-        long[] timesteps = new long[rows];
-        int at = 0;
-        for (Run run : group) {
-            java.util.Arrays.fill(timesteps, at, at + run.modelRows(), run.timestep());
-            at += run.modelRows();
-        }
-        Tensor input = inputs.size() == 1 ? inputs.get(0) : Tensor.concat(inputs);
-        Tensor out;
-        if (first.phase == 0) {
-            DecoderConditioning conditioning =
-                    DecoderConditioning.concat(group.stream().map(r -> r.conditioning).toList());
-            out = decoderNet.predict(input, timesteps, conditioning);
-        } else {
-            out = upsamplerNets.get(first.phase - 1).predict(input, timesteps, first.lastStep());
-        }
-        if (out.batch() != rows) {
-            throw new IllegalStateException(first.network() + " returned " + out + " for " + rows + " rows");
-        }
-        return out;
     }
 
     /**
@@ -378,6 +327,7 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
             return phase == 0 ? "decoder" : lastStep() ? stageName + "/last" : stageName;
         }
 
+        @Override
         int timestep() {
             return timesteps[i];
         }
@@ -387,10 +337,12 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
         }
 
         /** Rows of the model call: [uncond; cond] in the decoder loop when guided. */
+        @Override
         int modelRows() {
             return phase == 0 && cfg.enabled() ? 2 * seeds.length : seeds.length;
         }
 
+        @Override
         Tensor modelInput() {
             if (phase == 0) {
                 return cfg.enabled() ? Tensor.concat(latents, latents) : latents;
@@ -435,6 +387,7 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
         }
 
         /** Takes the model's output for this run's rows and makes one sampler step. */
+        @Override
         void advance(Tensor out) {
             int n = seeds.length;
             int r = resolution;

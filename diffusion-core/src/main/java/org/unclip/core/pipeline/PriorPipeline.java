@@ -1,7 +1,5 @@
 package org.unclip.core.pipeline;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
@@ -115,37 +113,9 @@ public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
         if (group.isEmpty()) {
             return;
         }
-        int rows = 0;
-        for (Run run : group) {
-            rows += run.modelRows();
-        }
-        Tensor out;
-        try {
-            List<Tensor> inputs = new ArrayList<>(group.size());
-            long[] timesteps = new long[rows];
-            int at = 0;
-            for (Run run : group) {
-                inputs.add(run.modelInput());
-                Arrays.fill(timesteps, at, at + run.modelRows(), run.timestep());
-                at += run.modelRows();
-            }
-            Tensor input = inputs.size() == 1 ? inputs.get(0) : Tensor.concat(inputs);
-            TextConditioning text = TextConditioning.concat(group.stream().map(r -> r.modelText).toList());
-            out = Checks.shaped(prior.predict(input, timesteps, text), "prior", rows, clipMean.length);
-        } catch (RuntimeException e) {
-            group.forEach(r -> failed.accept(r, e));
-            return;
-        }
-        int at = 0;
-        for (Run run : group) {
-            Tensor own = group.size() == 1 ? out : out.slice(at, at + run.modelRows());
-            at += run.modelRows();
-            try {
-                run.advance(own);
-            } catch (RuntimeException e) {
-                failed.accept(run, e);
-            }
-        }
+        TextConditioning text = TextConditioning.concat(group.stream().map(r -> r.modelText).toList());
+        PipelineRun.stepTogether(group, "prior", (input, timesteps) -> Checks.shaped(
+                prior.predict(input, timesteps, text), "prior", PipelineRun.rows(group), clipMean.length), failed);
     }
 
     /** One request's prior loop (its result: {@code [N,D]} un-normalised image embeddings). Stepped by one thread at a time. */
@@ -175,18 +145,22 @@ public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
             return new long[] {clipMean.length};
         }
 
+        @Override
         int timestep() {
             return timesteps[i];
         }
 
+        @Override
         int modelRows() {
             return cfg.enabled() ? 2 * seeds.length : seeds.length;
         }
 
+        @Override
         Tensor modelInput() {
             return cfg.enabled() ? Tensor.concat(latents, latents) : latents;
         }
 
+        @Override
         void advance(Tensor x0) {
             int t = timesteps[i];
             int prevT = TimestepSpacing.previous(timesteps, i);
