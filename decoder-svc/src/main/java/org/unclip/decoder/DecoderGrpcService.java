@@ -1,16 +1,11 @@
 package org.unclip.decoder;
 
 import com.google.protobuf.ByteString;
-import io.grpc.Context;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.grpc.RegisterInterceptor;
 import io.smallrye.common.annotation.Blocking;
 import java.util.List;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
 import org.unclip.api.v1.DecoderEvent;
 import org.unclip.api.v1.DecoderRequest;
 import org.unclip.api.v1.DecoderResult;
@@ -18,14 +13,11 @@ import org.unclip.api.v1.DecoderServiceGrpc;
 import org.unclip.api.v1.GeneratedImage;
 import org.unclip.api.v1.Progress;
 import org.unclip.core.image.Png;
-import org.unclip.core.pipeline.DecoderPipeline;
 import org.unclip.core.pipeline.StepProgress;
 import org.unclip.core.tensor.Tensor;
 import org.unclip.stage.InvalidRequestException;
-import org.unclip.stage.ProgressPump;
 import org.unclip.stage.ShutdownDrain;
-import org.unclip.stage.StageFailures;
-import org.unclip.stage.metrics.StageMetrics;
+import org.unclip.stage.StageCalls;
 
 /**
  * gRPC face of the decoder stage: checks the request, runs text_proj, hands the run to the
@@ -38,59 +30,42 @@ import org.unclip.stage.metrics.StageMetrics;
 class DecoderGrpcService extends DecoderServiceGrpc.DecoderServiceImplBase {
 
     private final DecoderStage stage;
-    private final ShutdownDrain drain;
-    private final StageMetrics metrics;
+    private final StageCalls calls;
 
-    DecoderGrpcService(DecoderStage stage, ShutdownDrain drain, StageMetrics metrics) {
+    DecoderGrpcService(DecoderStage stage, StageCalls calls) {
         this.stage = stage;
-        this.drain = drain;
-        this.metrics = metrics;
+        this.calls = calls;
     }
 
     @Override
     @Blocking
     public void generateImages(DecoderRequest request, StreamObserver<DecoderEvent> response) {
         long started = System.nanoTime();
-        Context call = Context.current();
         DecoderJob job;
         try {
             job = DecoderRequests.toJob(request, stage.family());
         } catch (InvalidRequestException e) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-            metrics.call("GenerateImages", "invalid_argument", started);
+            calls.invalid(response, "GenerateImages", e, started);
             return;
         }
-        AtomicReference<StepProgress> lastStep = new AtomicReference<>();
-        String outcome = "ok";
-        try {
-            ProgressPump pump = new ProgressPump(job.previews());
-            DecoderPipeline.Run run = stage.pipeline().start(job.request(), pump);
-            CompletableFuture<DecoderPipeline.Run> done =
-                    stage.scheduler().submit(run, () -> call.isCancelled() || drain.abandoned());
-            Tensor images = pump.pump(done, p -> {
-                lastStep.set(p);
-                response.onNext(DecoderEvent.newBuilder().setProgress(progress(p, job.previews())).build());
-            }).result();
-            DecoderResult.Builder result = DecoderResult.newBuilder();
-            List<Long> seeds = job.request().seeds();
-            for (int i = 0; i < images.batch(); i++) {
-                result.addImages(GeneratedImage.newBuilder()
-                        .setPng(ByteString.copyFrom(Png.encode(images.row(i))))
-                        .setSeed(seeds.get(i))
-                        .setWidth(job.size())
-                        .setHeight(job.size()));
-            }
-            response.onNext(DecoderEvent.newBuilder().setResult(result).build());
-            response.onCompleted();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            outcome = StageFailures.fail(response, new CancellationException("interrupted"),
-                    "decoder request " + request.getRequestId(), describe(lastStep.get()), drain);
-        } catch (RuntimeException e) {
-            outcome = StageFailures.fail(response, e, "decoder request " + request.getRequestId(),
-                    describe(lastStep.get()), drain);
-        }
-        metrics.call("GenerateImages", outcome, started);
+        calls.serve("GenerateImages", "decoder request " + request.getRequestId(), started, response,
+                stage.scheduler(), job.previews(),
+                pump -> stage.pipeline().start(job.request(), pump),
+                p -> response.onNext(DecoderEvent.newBuilder().setProgress(progress(p, job.previews())).build()),
+                run -> {
+                    Tensor images = run.result();
+                    DecoderResult.Builder result = DecoderResult.newBuilder();
+                    List<Long> seeds = job.request().seeds();
+                    for (int i = 0; i < images.batch(); i++) {
+                        result.addImages(GeneratedImage.newBuilder()
+                                .setPng(ByteString.copyFrom(Png.encode(images.row(i))))
+                                .setSeed(seeds.get(i))
+                                .setWidth(job.size())
+                                .setHeight(job.size()));
+                    }
+                    response.onNext(DecoderEvent.newBuilder().setResult(result).build());
+                    response.onCompleted();
+                });
     }
 
     private static Progress progress(StepProgress p, boolean preview) {
@@ -99,9 +74,5 @@ class DecoderGrpcService extends DecoderServiceGrpc.DecoderServiceImplBase {
             b.setPreviewPng(ByteString.copyFrom(Png.encode(p.predictedOriginal().row(0))));
         }
         return b.build();
-    }
-
-    private static String describe(StepProgress p) {
-        return p == null ? "no steps" : p.stage() + " step " + p.step() + "/" + p.totalSteps();
     }
 }

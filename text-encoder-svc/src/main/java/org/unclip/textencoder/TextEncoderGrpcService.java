@@ -1,7 +1,6 @@
 package org.unclip.textencoder;
 
 import com.google.protobuf.ByteString;
-import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
@@ -16,8 +15,7 @@ import org.unclip.api.v1.EncodeTextResponse;
 import org.unclip.api.v1.TextEncoderServiceGrpc;
 import org.unclip.stage.ProtoTensors;
 import org.unclip.stage.ShutdownDrain;
-import org.unclip.stage.StageFailures;
-import org.unclip.stage.metrics.StageMetrics;
+import org.unclip.stage.StageCalls;
 
 /**
  * gRPC face of the text-encoder stage: checks the request, encodes, answers. Prompts of calls that
@@ -33,14 +31,12 @@ class TextEncoderGrpcService extends TextEncoderServiceGrpc.TextEncoderServiceIm
 
     private final TextEncoderStage stage;
     private final StageConfig config;
-    private final ShutdownDrain drain;
-    private final StageMetrics metrics;
+    private final StageCalls calls;
 
-    TextEncoderGrpcService(TextEncoderStage stage, StageConfig config, ShutdownDrain drain, StageMetrics metrics) {
+    TextEncoderGrpcService(TextEncoderStage stage, StageConfig config, StageCalls calls) {
         this.stage = stage;
         this.config = config;
-        this.drain = drain;
-        this.metrics = metrics;
+        this.calls = calls;
     }
 
     @Override
@@ -61,27 +57,16 @@ class TextEncoderGrpcService extends TextEncoderServiceGrpc.TextEncoderServiceIm
                 return;
             }
         }
-        long started = System.nanoTime();
-        Context call = Context.current();
-        String outcome = "ok";
-        try {
-            TextEncoding encoding = stage.scheduler()
-                    .submit(new PromptBatch(prompts), () -> call.isCancelled() || drain.abandoned())
-                    .get()
-                    .result();
-            response.onNext(EncodeTextResponse.newBuilder()
-                    .setConditional(encoding.toProto())
-                    .setUnconditional(stage.unconditional().toProto())
-                    .build());
-            response.onCompleted();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            outcome = StageFailures.fail(response, new java.util.concurrent.CancellationException("interrupted"),
-                    "text-encoder call", "encoding", drain);
-        } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
-            outcome = StageFailures.fail(response, e, "text-encoder call", "encoding", drain);
-        }
-        metrics.call("EncodeText", outcome, started);
+        calls.serve("EncodeText", "text-encoder call", System.nanoTime(), response, stage.scheduler(), false,
+                progress -> new PromptBatch(prompts),
+                p -> {},
+                batch -> {
+                    response.onNext(EncodeTextResponse.newBuilder()
+                            .setConditional(batch.result().toProto())
+                            .setUnconditional(stage.unconditional().toProto())
+                            .build());
+                    response.onCompleted();
+                });
     }
 
     @Override
