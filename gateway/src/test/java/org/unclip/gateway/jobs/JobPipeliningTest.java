@@ -65,6 +65,15 @@ class JobPipeliningTest {
         return JSON.readTree(response.body());
     }
 
+    /** Whether the job is in {@code state} now (false while it cannot be read). */
+    private boolean inState(String id, String state) {
+        try {
+            return job(id).get("state").asText().equals(state);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     private void cancel(String id) throws Exception {
         HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/jobs/" + id)).DELETE().build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -86,18 +95,8 @@ class JobPipeliningTest {
         }
         try {
             await("two slow prior calls at once", Duration.ofSeconds(10), () -> stages.slowPriorCalls.get() == 2);
-            await("all three jobs running", Duration.ofSeconds(10), () -> {
-                try {
-                    for (String id : slow) {
-                        if (!job(id).get("state").asText().equals("running")) {
-                            return false;
-                        }
-                    }
-                    return true;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            await("all three jobs running", Duration.ofSeconds(10),
+                    () -> slow.stream().allMatch(id -> inState(id, "running")));
             // the third waits for a prior slot: never three prior calls at once
             for (int i = 0; i < 20; i++) {
                 assertThat(stages.slowPriorCalls.get()).isLessThanOrEqualTo(2);
@@ -105,13 +104,7 @@ class JobPipeliningTest {
             }
             // a fourth job still gets a slot and finishes while the slow ones run
             String quick = submit("{\"prompt\":\"a quick blue square\",\"size\":\"64x64\"}");
-            await("a quick job beside slow ones", Duration.ofSeconds(10), () -> {
-                try {
-                    return job(quick).get("state").asText().equals("succeeded");
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            await("a quick job beside slow ones", Duration.ofSeconds(10), () -> inState(quick, "succeeded"));
         } finally {
             for (String id : slow) {
                 cancel(id);
@@ -124,13 +117,7 @@ class JobPipeliningTest {
     void aDecoderAtCapacity_isWaitedFor_andTheJobSucceeds() throws Exception {
         int before = stages.decoderRefusals.get();
         String id = submit("{\"prompt\":\"a busy green triangle\",\"size\":\"64x64\",\"decoder_steps\":4343}");
-        await("the job to succeed", Duration.ofSeconds(15), () -> {
-            try {
-                return job(id).get("state").asText().equals("succeeded");
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        await("the job to succeed", Duration.ofSeconds(15), () -> inState(id, "succeeded"));
         assertThat(stages.decoderRefusals.get() - before).as("RESOURCE_EXHAUSTED answers waited out").isEqualTo(3);
         assertThat(job(id).get("data")).hasSize(1);
     }
