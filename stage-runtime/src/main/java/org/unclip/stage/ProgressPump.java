@@ -1,9 +1,8 @@
 package org.unclip.stage;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
 import org.unclip.core.pipeline.ProgressListener;
 import org.unclip.core.pipeline.StepProgress;
 
@@ -27,12 +26,6 @@ public final class ProgressPump implements ProgressListener {
         this.keepPredictions = keepPredictions;
     }
 
-    /** Where pumped progress goes. */
-    @FunctionalInterface
-    public interface Sink {
-        void send(StepProgress progress);
-    }
-
     @Override
     public void onStep(StepProgress progress) {
         queue.add(keepPredictions
@@ -46,22 +39,11 @@ public final class ProgressPump implements ProgressListener {
      * @throws java.util.concurrent.CompletionException when {@code done} failed
      * @throws RuntimeException whatever {@code sink} throws (the client went away)
      */
-    public <T> T pump(CompletableFuture<T> done, Sink sink) throws InterruptedException {
+    public <T> T pump(CompletableFuture<T> done, Consumer<StepProgress> sink) throws InterruptedException {
+        // the run's steps are queued before its future completes, so END comes after the last one
         done.whenComplete((v, e) -> queue.add(END));
-        List<StepProgress> burst = new ArrayList<>();
-        boolean ended = false;
-        while (!ended) {
-            burst.add(queue.take());
-            queue.drainTo(burst);
-            for (int i = 0; i < burst.size(); i++) {
-                StepProgress p = burst.get(i);
-                if (p == END) {
-                    ended = true;
-                    continue;
-                }
-                sink.send(p);
-            }
-            burst.clear();
+        for (StepProgress p = queue.take(); p != END; p = queue.take()) {
+            sink.accept(p);
         }
         return done.join();
     }
