@@ -4,15 +4,13 @@ import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 import org.unclip.core.family.ModelFamily;
 import org.unclip.core.onnx.OnnxDecoderStages;
 import org.unclip.core.pipeline.DecoderPipeline;
 import org.unclip.stage.ShutdownDrain;
 import org.unclip.stage.batch.BatchingConfig;
+import org.unclip.stage.batch.LanePool;
 import org.unclip.stage.batch.StepScheduler;
 import org.unclip.stage.metrics.StageMetrics;
 
@@ -30,27 +28,16 @@ class DecoderStage {
     private final OnnxDecoderStages stages;
     private final StepScheduler<DecoderPipeline.Run> scheduler;
     private final StageMetrics metrics;
-    private final ExecutorService lanes;
+    private final LanePool lanes;
 
     DecoderStage(DecoderConfig config, BatchingConfig batching, StageMetrics metrics) {
         this.family = ModelFamily.load(Path.of(config.family().dir()));
         this.stages = OnnxDecoderStages.load(family, config.onnx().threads());
         this.metrics = metrics;
-        int lanes = batching.lanes();
-        if (lanes < 1) {
-            throw new IllegalArgumentException("unclip.batching.lanes must be >= 1, got " + lanes);
-        }
-        AtomicInteger laneThreads = new AtomicInteger();
-        this.lanes = Executors.newFixedThreadPool(lanes, r -> {
-            Thread t = new Thread(r, "unclip-decoder-lane-" + laneThreads.getAndIncrement());
-            t.setDaemon(true);
-            return t;
-        });
+        this.lanes = new LanePool("decoder", batching.lanes());
         DecoderPipeline pipeline = pipeline();
-        // twice as many parts as lanes: the per-image cost hardly depends on the batch, and smaller
-        // parts, longest first, let the lanes end each step together
         this.scheduler = new StepScheduler<>("decoder",
-                (runs, failed) -> pipeline.step(runs, failed, this.lanes, 2 * lanes), batching.settings(),
+                (runs, failed) -> pipeline.step(runs, failed, lanes.executor(), lanes.parts()), batching.settings(),
                 metrics.loop("decoder"));
         metrics.watch(scheduler);
         LOG.infof("decoder ready: family %s (%s), %dpx base, %d upsampler(s), output sizes %s", family.name(),
@@ -74,7 +61,7 @@ class DecoderStage {
     void close() {
         metrics.unwatch(scheduler);
         scheduler.close();
-        lanes.shutdownNow();
+        lanes.close();
         stages.close();
     }
 }

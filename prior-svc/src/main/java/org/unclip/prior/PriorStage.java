@@ -10,6 +10,7 @@ import org.unclip.core.onnx.OnnxPriorStage;
 import org.unclip.core.pipeline.PriorPipeline;
 import org.unclip.stage.ShutdownDrain;
 import org.unclip.stage.batch.BatchingConfig;
+import org.unclip.stage.batch.LanePool;
 import org.unclip.stage.batch.StepScheduler;
 import org.unclip.stage.metrics.StageMetrics;
 
@@ -27,12 +28,17 @@ class PriorStage {
     private final OnnxPriorStage prior;
     private final StepScheduler<PriorPipeline.Run> scheduler;
     private final StageMetrics metrics;
+    private final LanePool lanes;
 
     PriorStage(PriorConfig config, BatchingConfig batching, StageMetrics metrics) {
         this.family = ModelFamily.load(Path.of(config.family().dir()));
         this.prior = OnnxPriorStage.load(family, config.onnx().threads());
         this.metrics = metrics;
-        this.scheduler = new StepScheduler<>("prior", pipeline(), batching.settings(), metrics.loop("prior"));
+        this.lanes = new LanePool("prior", batching.lanes());
+        PriorPipeline pipeline = pipeline();
+        this.scheduler = new StepScheduler<>("prior",
+                (runs, failed) -> pipeline.step(runs, failed, lanes.executor(), lanes.parts()), batching.settings(),
+                metrics.loop("prior"));
         metrics.watch(scheduler);
         LOG.infof("prior ready: family %s (%s), D=%d, steps %s, guidance %s", family.name(), family.dir(),
                 family.embeddingDim(), family.prior().steps(), family.prior().guidance());
@@ -55,6 +61,7 @@ class PriorStage {
     void close() {
         metrics.unwatch(scheduler);
         scheduler.close();
+        lanes.close();
         prior.close();
     }
 }

@@ -58,7 +58,9 @@ public final class SeededNoise {
         long u2Bits = splitmix64(key ^ (2 * e + 1)) >>> 11;
         double u1 = (u1Bits + 1) * TWO_POW_MINUS_53;
         double u2 = u2Bits * TWO_POW_MINUS_53;
-        return (float) (StrictMath.sqrt(-2 * StrictMath.log(u1)) * StrictMath.cos(2 * StrictMath.PI * u2));
+        // Math's log and cos are the JIT's intrinsics (about twice StrictMath's speed); cast to float they agree
+        // with StrictMath and with numpy on every element the goldens and a 2-million-element sweep checked
+        return (float) (Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
     }
 
     /** The first {@code count} elements of one image's noise. */

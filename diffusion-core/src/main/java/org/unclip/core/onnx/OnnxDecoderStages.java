@@ -49,6 +49,11 @@ public final class OnnxDecoderStages implements AutoCloseable {
         return m;
     }
 
+    /** Every graph's session: text_proj, the decoder, then each upsampler's (and its last-step graph's). */
+    public List<OnnxModel> models() {
+        return models;
+    }
+
     public DecoderPipeline pipeline() {
         return pipeline;
     }

@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.unclip.core.tensor.BoolTensor;
@@ -45,6 +46,8 @@ public final class OnnxModel implements AutoCloseable {
     private final Map<String, TensorInfo> inputs;
     private final Map<String, TensorInfo> outputs;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private final LongAdder calls = new LongAdder();
+    private final LongAdder runtimeNanos = new LongAdder();
     private boolean closed;
 
     private OnnxModel(Path file, OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session)
@@ -124,6 +127,11 @@ public final class OnnxModel implements AutoCloseable {
         return info(inputs, name, "input").getShape();
     }
 
+    /** Element type of an input: {@code float32}, {@code int64} or {@code bool} (or another ONNX type's name). */
+    public String inputType(String name) {
+        return typeName(info(inputs, name, "input").type);
+    }
+
     /** Declared shape of an output; -1 marks a dynamic axis. */
     public long[] outputShape(String name) {
         return info(outputs, name, "output").getShape();
@@ -178,7 +186,10 @@ public final class OnnxModel implements AutoCloseable {
                 for (Map.Entry<String, ?> e : inputs.entrySet()) {
                     feed.put(e.getKey(), toOnnx(e.getValue()));
                 }
+                long start = System.nanoTime();
                 try (OrtSession.Result result = session.run(feed)) {
+                    runtimeNanos.add(System.nanoTime() - start);
+                    calls.increment();
                     Map<String, Tensor> out = new LinkedHashMap<>();
                     for (Map.Entry<String, OnnxValue> e : result) {
                         out.put(e.getKey(), toTensor(e.getKey(), e.getValue()));
@@ -193,6 +204,16 @@ public final class OnnxModel implements AutoCloseable {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /** Calls {@link #run} has made so far. */
+    public long calls() {
+        return calls.sum();
+    }
+
+    /** Nanoseconds spent inside the runtime's {@code Run} so far, summed over threads. */
+    public long runtimeNanos() {
+        return runtimeNanos.sum();
     }
 
     private void checkInputs(Map<String, ?> given) {

@@ -18,6 +18,10 @@ public final class OnnxPriorStage implements AutoCloseable {
         return new OnnxPriorStage(family, OnnxModel.load(family.prior().graph(), intraOpThreads));
     }
 
+    public OnnxModel model() {
+        return prior;
+    }
+
     public PriorPipeline pipeline() {
         return pipeline;
     }

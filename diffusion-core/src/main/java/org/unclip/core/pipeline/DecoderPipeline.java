@@ -1,12 +1,7 @@
 package org.unclip.core.pipeline;
 
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
@@ -50,6 +45,7 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
     private final DecoderDenoiser decoderNet;
     private final List<Stage> upsamplers;
     private final List<UpsamplerDenoiser> upsamplerNets;
+    private final Lanes<Run> lanes;
 
     /** A sampler and the side of the images it produces. */
     public record Stage(Sampler sampler, int resolution) {}
@@ -66,6 +62,7 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
         this.decoderNet = decoderNet;
         this.upsamplers = List.copyOf(upsamplers);
         this.upsamplerNets = List.copyOf(upsamplerNets);
+        this.lanes = new Lanes<>(Run::network, (network, input, timesteps, slices) -> predict(input, timesteps, slices));
     }
 
     /** A pipeline using the family's samplers, resolutions and unconditional embedding. */
@@ -194,95 +191,27 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
     }
 
     /**
-     * The same, with the calls split over {@code lanes} parts run at once on {@code executor}: each
-     * network's runs are cut into up to {@code lanes} sub-batches of about equal rows, and every
-     * sub-batch is one model call followed by its runs' sampler steps. On a CPU, two one-thread
-     * calls side by side use two cores better than one two-thread call on the small tensors of a
-     * diffusion step. A run's result does not depend on the sub-batch it lands in.
+     * The same, with the calls cut into up to {@code parts} model calls per network, run at once
+     * on {@code executor} (see {@link Lanes}): even one guided image's two rows go to two calls.
      *
      * @param failed called on this thread, after every part has finished
      */
-    public void step(List<Run> runs, BiConsumer<Run, RuntimeException> failed, Executor executor, int lanes) {
-        Map<String, List<Run>> byNetwork = new LinkedHashMap<>();
-        for (Run run : runs) {
-            if (!run.done()) {
-                byNetwork.computeIfAbsent(run.network(), k -> new ArrayList<>()).add(run);
-            }
-        }
-        List<List<Run>> parts = new ArrayList<>();
-        for (List<Run> group : byNetwork.values()) {
-            parts.addAll(split(group, Math.max(1, lanes)));
-        }
-        // longest first, so that the lanes finish the step at about the same time
-        parts.sort(Comparator.comparingDouble(this::estimatedNanos).reversed());
-        Map<Run, RuntimeException> failures = new ConcurrentHashMap<>();
-        if (parts.size() == 1) {
-            stepPart(parts.get(0), failures);
-        } else {
-            List<CompletableFuture<Void>> running = new ArrayList<>(parts.size());
-            for (List<Run> part : parts) {
-                running.add(CompletableFuture.runAsync(() -> stepPart(part, failures), executor));
-            }
-            CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).join();
-        }
-        for (Run run : runs) {
-            RuntimeException e = failures.get(run);
-            if (e != null) {
-                failed.accept(run, e);
-            }
-        }
+    public void step(List<Run> runs, BiConsumer<Run, RuntimeException> failed, Executor executor, int parts) {
+        lanes.step(runs, failed, executor, parts);
     }
 
-    /** Cuts a network's runs into at most {@code lanes} consecutive parts of about equal rows. */
-    private static List<List<Run>> split(List<Run> group, int lanes) {
-        int parts = Math.min(lanes, group.size());
-        if (parts <= 1) {
-            return List.of(group);
-        }
-        int rows = PipelineRun.rows(group);
-        List<List<Run>> out = new ArrayList<>();
-        List<Run> current = new ArrayList<>();
-        int taken = 0;
-        int left = parts;
-        for (int i = 0; i < group.size(); i++) {
-            Run r = group.get(i);
-            current.add(r);
-            taken += r.modelRows();
-            int runsLeft = group.size() - i - 1;
-            // close this part once it holds its share of the rows, keeping a run for every part left
-            if (left > 1 && (taken * left >= rows || runsLeft == left - 1)) {
-                out.add(current);
-                rows -= taken;
-                taken = 0;
-                current = new ArrayList<>();
-                left--;
+    /** One model call for rows of runs that are in the same loop. */
+    private Tensor predict(Tensor input, long[] timesteps, List<Lanes.Slice<Run>> slices) {
+        Run first = slices.get(0).run();
+        if (first.phase == 0) {
+            List<DecoderConditioning> conditioning = new ArrayList<>(slices.size());
+            for (Lanes.Slice<Run> s : slices) {
+                DecoderConditioning c = s.run().conditioning;
+                conditioning.add(s.whole() ? c : c.slice(s.from(), s.to()));
             }
+            return decoderNet.predict(input, timesteps, DecoderConditioning.concat(conditioning));
         }
-        if (!current.isEmpty()) {
-            out.add(current);
-        }
-        return out;
-    }
-
-    /** What a part's call and sampler steps took last time, per model row, by network. */
-    private final Map<String, Double> nanosPerRow = new ConcurrentHashMap<>();
-
-    private double estimatedNanos(List<Run> part) {
-        return PipelineRun.rows(part) * nanosPerRow.getOrDefault(part.get(0).network(), 1.0);
-    }
-
-    /** One model call for a part, then each of its runs' sampler step; times them for the ordering. */
-    private void stepPart(List<Run> part, Map<Run, RuntimeException> failures) {
-        long start = System.nanoTime();
-        Run first = part.get(0);
-        String network = first.network();
-        PipelineRun.stepTogether(part, network, (input, timesteps) -> first.phase == 0
-                ? decoderNet.predict(input, timesteps,
-                        DecoderConditioning.concat(part.stream().map(r -> r.conditioning).toList()))
-                : upsamplerNets.get(first.phase - 1).predict(input, timesteps, first.lastStep()),
-                failures::put);
-        double perRow = (System.nanoTime() - start) / (double) PipelineRun.rows(part);
-        nanosPerRow.merge(network, perRow, (old, now) -> 0.8 * old + 0.2 * now);
+        return upsamplerNets.get(first.phase - 1).predict(input, timesteps, first.lastStep());
     }
 
     /**

@@ -1,6 +1,8 @@
 package org.unclip.core.pipeline;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import org.unclip.core.family.PriorSpec;
@@ -23,6 +25,8 @@ public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
     private final float[] clipMean;
     private final float[] clipStd;
     private final PriorDenoiser prior;
+    private final Lanes<Run> lanes = new Lanes<>(run -> "prior",
+            (network, input, timesteps, slices) -> predict(input, timesteps, slices));
 
     public PriorPipeline(Sampler sampler, float[] clipMean, float[] clipStd, PriorDenoiser prior) {
         if (clipMean.length != clipStd.length) {
@@ -109,13 +113,29 @@ public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
     /** Advances each run by one step, all in one prior call. */
     @Override
     public void step(List<Run> runs, BiConsumer<Run, RuntimeException> failed) {
-        List<Run> group = runs.stream().filter(r -> !r.done()).toList();
-        if (group.isEmpty()) {
-            return;
+        step(runs, failed, Runnable::run, 1);
+    }
+
+    /**
+     * The same, with the rows cut into up to {@code parts} prior calls run at once on
+     * {@code executor} (see {@link Lanes}).
+     *
+     * @param failed called on this thread, after every part has finished
+     */
+    public void step(List<Run> runs, BiConsumer<Run, RuntimeException> failed, Executor executor, int parts) {
+        lanes.step(runs, failed, executor, parts);
+    }
+
+    private Tensor predict(Tensor input, long[] timesteps, List<Lanes.Slice<Run>> slices) {
+        List<TextConditioning> text = new ArrayList<>(slices.size());
+        int rows = 0;
+        for (Lanes.Slice<Run> s : slices) {
+            TextConditioning t = s.run().modelText;
+            text.add(s.whole() ? t : t.slice(s.from(), s.to()));
+            rows += s.rows();
         }
-        TextConditioning text = TextConditioning.concat(group.stream().map(r -> r.modelText).toList());
-        PipelineRun.stepTogether(group, "prior", (input, timesteps) -> Checks.shaped(
-                prior.predict(input, timesteps, text), "prior", PipelineRun.rows(group), clipMean.length), failed);
+        return Checks.shaped(prior.predict(input, timesteps, TextConditioning.concat(text)), "prior", rows,
+                clipMean.length);
     }
 
     /** One request's prior loop (its result: {@code [N,D]} un-normalised image embeddings). Stepped by one thread at a time. */

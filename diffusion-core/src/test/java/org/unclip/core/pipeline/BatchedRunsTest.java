@@ -9,9 +9,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.unclip.core.family.ModelFamily;
 import org.unclip.core.onnx.OnnxDecoderStages;
 import org.unclip.core.onnx.OnnxPriorStage;
@@ -102,8 +109,30 @@ class BatchedRunsTest {
         return out;
     }
 
-    @Test
-    void decoderRunsGiveTheSameImagesAloneAndBatched() {
+    private static ExecutorService lanes;
+
+    @BeforeAll
+    static void startLanes() {
+        lanes = Executors.newFixedThreadPool(2);
+    }
+
+    @AfterAll
+    static void stopLanes() {
+        lanes.shutdownNow();
+    }
+
+    /** Model calls per network and step: 1 (one batched call), or cut into parts run on two threads. */
+    static IntStream parts() {
+        return IntStream.of(1, 2, 3, 5);
+    }
+
+    private static Executor executor(int parts) {
+        return parts == 1 ? Runnable::run : lanes;
+    }
+
+    @ParameterizedTest(name = "{0} part(s)")
+    @MethodSource("parts")
+    void decoderRunsGiveTheSameImagesAloneAndBatched(int parts) {
         DecoderPipeline pipeline = decoder.pipeline();
         List<DecoderPipeline.Request> requests = decoderRequests();
         List<Tensor> alone = new ArrayList<>();
@@ -126,7 +155,7 @@ class BatchedRunsTest {
             }
             pipeline.step(active, (r, e) -> {
                 throw e;
-            });
+            }, executor(parts), parts);
             active.removeIf(DecoderPipeline.Run::done);
             steps++;
         }
@@ -137,8 +166,9 @@ class BatchedRunsTest {
         assertThat(progress.get(2)).containsExactly("decoder 1/4", "decoder 2/4", "decoder 3/4", "decoder 4/4");
     }
 
-    @Test
-    void priorRunsGiveTheSameEmbeddingsAloneAndBatched() {
+    @ParameterizedTest(name = "{0} part(s)")
+    @MethodSource("parts")
+    void priorRunsGiveTheSameEmbeddingsAloneAndBatched(int parts) {
         PriorPipeline pipeline = prior.pipeline();
         List<PriorPipeline.Request> requests = List.of(
                 new PriorPipeline.Request(text(4, 1), text(0, 1), List.of(1L, 2L), 6, 4.0),
@@ -156,7 +186,7 @@ class BatchedRunsTest {
         while (!active.isEmpty()) {
             pipeline.step(active, (r, e) -> {
                 throw e;
-            });
+            }, executor(parts), parts);
             active.removeIf(PriorPipeline.Run::done);
         }
         for (int k = 0; k < requests.size(); k++) {
@@ -199,6 +229,30 @@ class BatchedRunsTest {
         assertThat(a.done()).isFalse();
         assertThat(b.done()).isFalse();
         assertThatThrownBy(a::result).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aRunCutAcrossTwoCallsFailsOnceWhenOneOfThemFails() {
+        AtomicInteger calls = new AtomicInteger();
+        DecoderPipeline pipeline = new DecoderPipeline(
+                new DecoderPipeline.Stage(family.decoder().sampling().newSampler(), family.decoder().resolution()),
+                family.decoder().cfgImageEmbedding(), BatchedRunsTest::zeroProjection,
+                (s, t, c) -> {
+                    assertThat(s.batch()).as("each call gets one of the run's two guided rows").isEqualTo(1);
+                    if (calls.incrementAndGet() == 2) {
+                        throw new IllegalStateException("decoder down");
+                    }
+                    return Tensor.zeros(s.batch(), 6, s.dim(2), s.dim(3));
+                }, List.of(), List.of());
+        DecoderPipeline.Request guided = new DecoderPipeline.Request(embeds(1, 1), text(1, 1), text(0, 1),
+                List.of(1L), 3, 3.0, List.of(), family.decoder().resolution());
+        List<String> steps = new ArrayList<>();
+        DecoderPipeline.Run run = pipeline.start(guided, p -> steps.add(p.stage() + " " + p.step()));
+        List<RuntimeException> failures = new ArrayList<>();
+        pipeline.step(List.of(run), (r, e) -> failures.add(e), lanes, 2);
+        assertThat(calls).hasValue(2);
+        assertThat(failures).singleElement().satisfies(e -> assertThat(e).hasMessage("decoder down"));
+        assertThat(steps).as("the run did not advance on half its rows").isEmpty();
     }
 
     private static TextProjection.Projection zeroProjection(Tensor e, Tensor t, Tensor h) {
