@@ -57,12 +57,13 @@ class Cascade:
         return torch.from_numpy(np.stack([seeded_noise(s, stage, step, shape) for s in seeds]))
 
     @torch.no_grad()
-    def prior(self, prompts, seeds, steps=25, guidance=4.0):
+    def prior(self, prompts, seeds, steps=25, guidance=4.0, sampler="ddpm"):
         te, hid, mask = self.text(prompts)
         ue, uh, um = self.text([""] * len(prompts))
         D = te.shape[1]
         x = self._noise(seeds, 0, 0, (D,))
         ts = spaced_timesteps(steps)
+        history = None
         for i, t in enumerate(ts):
             prev = ts[i + 1] if i + 1 < len(ts) else -1
             tt = torch.full((2 * len(prompts),), t, dtype=torch.int64)
@@ -70,14 +71,18 @@ class Cascade:
                                   torch.cat([um, mask]))
             u, c = out.chunk(2)
             x0 = u + guidance * (c - u)
-            x, _ = self.sched.step(x0, t, x, prev, self._noise(seeds, 0, i + 1, (D,)), "sample",
-                                   "fixed_small_log", 10.0)
+            if sampler == "dpmpp_2m":
+                x, pred = self.sched.dpmpp_2m_step(x0, t, x, prev, "sample", 10.0, history)
+                history = (t, pred)
+            else:
+                x, _ = self.sched.step(x0, t, x, prev, self._noise(seeds, 0, i + 1, (D,)), "sample",
+                                       "fixed_small_log", 10.0)
             self._rec(f"prior/{i}", x)
         emb = x * self.clip_std + self.clip_mean
         return emb, (te, hid, mask)
 
     @torch.no_grad()
-    def decoder(self, image_emb, text, seeds, steps=50, guidance=3.0):
+    def decoder(self, image_emb, text, seeds, steps=50, guidance=3.0, sampler="ddpm"):
         dec = self.m["decoder"]
         te, hid, mask = text
         n = len(seeds)
@@ -90,6 +95,7 @@ class Cascade:
         R = dec.cfg.resolution
         x = self._noise(seeds, 1, 0, (3, R, R))
         ts = spaced_timesteps(steps)
+        history = None
         for i, t in enumerate(ts):
             prev = ts[i + 1] if i + 1 < len(ts) else -1
             tt = torch.full((2 * n,), t, dtype=torch.int64)
@@ -98,42 +104,56 @@ class Cascade:
             eps = u[:, :3] + guidance * (c[:, :3] - u[:, :3])
             v = c[:, 3:] if c.shape[1] == 6 else None
             vt = "learned_range" if v is not None else "fixed_small_log"
-            x, _ = self.sched.step(eps, t, x, prev, self._noise(seeds, 1, i + 1, (3, R, R)),
-                                   "epsilon", vt, 1.0, v)
+            if sampler == "dpmpp_2m":
+                x, pred = self.sched.dpmpp_2m_step(eps, t, x, prev, "epsilon", 1.0, history)
+                history = (t, pred)
+            else:
+                x, _ = self.sched.step(eps, t, x, prev, self._noise(seeds, 1, i + 1, (3, R, R)),
+                                       "epsilon", vt, 1.0, v)
             self._rec(f"decoder/{i}", x)
         return x.clamp(-1, 1)
 
     @torch.no_grad()
-    def upsample(self, low, seeds, stage_index, name, steps=7):
+    def upsample(self, low, seeds, stage_index, name, steps=7, sampler="ddpm"):
         net = self.m[name]
         Ro = net.cfg.output_resolution
         cond = resize(low, Ro)
         x = self._noise(seeds, stage_index, 0, (3, Ro, Ro))
         ts = spaced_timesteps(steps)
+        history = None
         for i, t in enumerate(ts):
             prev = ts[i + 1] if i + 1 < len(ts) else -1
             tt = torch.full((len(seeds),), t, dtype=torch.int64)
             eps = net(torch.cat([x, cond], dim=1), tt)
-            x, _ = self.sched.step(eps, t, x, prev, self._noise(seeds, stage_index, i + 1, (3, Ro, Ro)),
-                                   "epsilon", "fixed_small_log", 1.0)
+            if sampler == "dpmpp_2m":
+                x, pred = self.sched.dpmpp_2m_step(eps, t, x, prev, "epsilon", 1.0, history)
+                history = (t, pred)
+            else:
+                x, _ = self.sched.step(eps, t, x, prev, self._noise(seeds, stage_index, i + 1, (3, Ro, Ro)),
+                                       "epsilon", "fixed_small_log", 1.0)
             self._rec(f"{name}/{i}", x)
         return x.clamp(-1, 1)
 
     @torch.no_grad()
     def generate(self, prompts, seeds, prior_steps=25, prior_guidance=4.0, decoder_steps=50,
-                 decoder_guidance=3.0, sr_steps=7, final_size=256, image_emb=None):
-        """-> dict of [-1,1] tensors: 'decoder' (32), 'sr_64' (64), 'sr_256' (256)."""
+                 decoder_guidance=3.0, sr_steps=7, final_size=256, image_emb=None, samplers=None):
+        """-> dict of [-1,1] tensors: 'decoder' (32), 'sr_64' (64), 'sr_256' (256).
+
+        samplers: {"prior"|"decoder"|"sr_64"|"sr_256": "ddpm"|"dpmpp_2m"}, ddpm where absent."""
+        samplers = samplers or {}
         if image_emb is None:
-            image_emb, text = self.prior(prompts, seeds, prior_steps, prior_guidance)
+            image_emb, text = self.prior(prompts, seeds, prior_steps, prior_guidance,
+                                         samplers.get("prior", "ddpm"))
         else:
             text = self.text(prompts)
         out = {"image_emb": image_emb}
-        x = self.decoder(image_emb, text, seeds, decoder_steps, decoder_guidance)
+        x = self.decoder(image_emb, text, seeds, decoder_steps, decoder_guidance,
+                         samplers.get("decoder", "ddpm"))
         out["decoder"] = x
         for k, name in enumerate(("sr_64", "sr_256")):
             if self.m[name].cfg.input_resolution >= final_size:
                 break
-            x = self.upsample(x, seeds, 2 + k, name, sr_steps)
+            x = self.upsample(x, seeds, 2 + k, name, sr_steps, samplers.get(name, "ddpm"))
             out[name] = x
         return out
 

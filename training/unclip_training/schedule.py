@@ -64,6 +64,8 @@ class Schedule:
             x0 = (sample - beta_prod_t ** 0.5 * model_output) / alpha_prod_t ** 0.5
         elif prediction_type == "sample":
             x0 = model_output
+        elif prediction_type == "v_prediction":
+            x0 = alpha_prod_t ** 0.5 * sample - beta_prod_t ** 0.5 * model_output
         else:
             raise ValueError(prediction_type)
         x0 = torch.clamp(x0, -clip_sample_range, clip_sample_range)
@@ -84,6 +86,43 @@ class Schedule:
             prev = prev + std * noise
         return prev, x0
 
+
+    def data_prediction(self, model_output, t: int, sample, prediction_type: str, clip_sample_range: float):
+        """The clamped x0 a model output stands for at timestep t."""
+        a = self.alphas_cumprod[t]
+        if prediction_type == "epsilon":
+            x0 = (sample - (1 - a) ** 0.5 * model_output) / a ** 0.5
+        elif prediction_type == "sample":
+            x0 = model_output
+        elif prediction_type == "v_prediction":
+            x0 = a ** 0.5 * sample - (1 - a) ** 0.5 * model_output
+        else:
+            raise ValueError(prediction_type)
+        return torch.clamp(x0, -clip_sample_range, clip_sample_range)
+
+    def dpmpp_2m_step(self, model_output, t: int, sample, prev_t: int, prediction_type: str,
+                      clip_sample_range: float, previous=None):
+        """One DPM-Solver++(2M) step t -> prev_t (Lu et al. 2022, data prediction, multistep
+        midpoint rule), deterministic. `previous` is (t, x0) of the step before, or None: the first
+        step is first order (DDIM), and the step into prev_t = -1 returns x0. -> (x_prev, x0)."""
+        x0 = self.data_prediction(model_output, t, sample, prediction_type, clip_sample_range)
+        if prev_t < 0:
+            return x0.clone(), x0
+        a_s = float(self.alphas_cumprod[t])
+        a_p = float(self.alphas_cumprod[prev_t])
+        lam_s = 0.5 * math.log(a_s) - 0.5 * math.log(1 - a_s)
+        lam_p = 0.5 * math.log(a_p) - 0.5 * math.log(1 - a_p)
+        h = lam_p - lam_s
+        c_sample = math.sqrt(1 - a_p) / math.sqrt(1 - a_s)
+        c_data = -math.sqrt(a_p) * math.expm1(-h)
+        d = x0
+        if previous is not None:
+            t1, x0_1 = previous
+            a_1 = float(self.alphas_cumprod[t1])
+            lam_1 = 0.5 * math.log(a_1) - 0.5 * math.log(1 - a_1)
+            r = (lam_s - lam_1) / h
+            d = x0 + (0.5 / r) * (x0 - x0_1)
+        return c_sample * sample + c_data * d, x0
 
 def spaced_timesteps(n: int, num_train: int = T) -> list:
     """'linspace' spacing with numpy round-half-even, descending."""

@@ -86,6 +86,36 @@ def loops():
             z = torch.tensor(np.stack([seeded_noise(sd, 0, i + 1, (8,)) for sd in seeds]))
             x, _ = s.step(x * 3.0, t, x, prev_t, z, "sample", "fixed_small_log", 10.0)
         write(f, "fixed_small_log_sample_25", x)
+        # upsampler-like with a v-prediction model, fixed_small_log, 6 steps
+        shape = (3, 4, 4)
+        x = torch.tensor(np.stack([seeded_noise(sd, 2, 0, shape) for sd in seeds]))
+        ts = spaced_timesteps(6)
+        for i, t in enumerate(ts):
+            prev_t = ts[i + 1] if i + 1 < len(ts) else -1
+            z = torch.tensor(np.stack([seeded_noise(sd, 2, i + 1, shape) for sd in seeds]))
+            x, _ = s.step(x * 0.3 - 0.1, t, x, prev_t, z, "v_prediction", "fixed_small_log", 1.0)
+        write(f, "v_prediction_fixed_small_log_6", x)
+
+
+def dpmpp_loops():
+    """DPM-Solver++(2M) loops with fake models, from the seeded x_T."""
+    s = Schedule()
+    seeds = [7, 123456789]
+    with open(os.path.join(OUT, "dpmpp_loops.txt"), "w") as f:
+        cases = [("eps_clip1_10", "epsilon", 1.0, 10, (3, 4, 4), lambda x, t: fake_eps(x, t)),
+                 ("sample_clip10_6", "sample", 10.0, 6, (8,), lambda x, t: x * 3.0),
+                 ("v_clip1_8", "v_prediction", 1.0, 8, (3, 4, 4), lambda x, t: x * 0.3 - 0.1)]
+        for name, pred, clip, steps, shape, model in cases:
+            x = torch.tensor(np.stack([seeded_noise(sd, 1, 0, shape) for sd in seeds]))
+            ts = spaced_timesteps(steps)
+            history = None
+            for i, t in enumerate(ts):
+                prev_t = ts[i + 1] if i + 1 < len(ts) else -1
+                x, x0 = s.dpmpp_2m_step(model(x, t), t, x, prev_t, pred, clip, history)
+                history = (t, x0)
+                if i == 0:
+                    write(f, name + ".first", x)
+            write(f, name, x)
 
 
 def noise():
@@ -102,5 +132,6 @@ if __name__ == "__main__":
     bicubic()
     schedules()
     loops()
+    dpmpp_loops()
     noise()
     print("wrote", OUT)

@@ -69,7 +69,7 @@ final class DecoderRequests {
             }
         }
         DecoderPipeline.Request pipelineRequest = new DecoderPipeline.Request(embeds, text, unconditional, seeds,
-                decoderSteps, guidance, upsamplerSteps, size);
+                decoderSteps, guidance, upsamplerSteps, size, preset);
         return new DecoderJob(pipelineRequest, size, request.getPreviews());
     }
 

@@ -60,6 +60,6 @@ final class PriorRequests {
         }
         TextConditioning unconditional =
                 ProtoTensors.textConditioning(request.getUnconditional(), "unconditional", 1, d, l, w);
-        return new PriorPipeline.Request(text, unconditional, seeds, steps, guidance);
+        return new PriorPipeline.Request(text, unconditional, seeds, steps, guidance, preset);
     }
 }

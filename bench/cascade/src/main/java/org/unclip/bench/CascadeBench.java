@@ -60,9 +60,10 @@ public final class CascadeBench {
                 OnnxPriorStage prior = OnnxPriorStage.load(family, threads);
                 OnnxDecoderStages decoder = OnnxDecoderStages.load(family, threads)) {
             Cascade cascade = new Cascade(family, preset, text, prior, decoder, executor, parts);
-            // warm-up: every graph and shape once, then the same work as measured
-            cascade.image(prompt, seed - 1, null);
-            cascade.image(prompt, seed - 2, null);
+            // warm-up (the JIT, every graph and shape), then the same work as measured
+            for (int i = 0; i < 10; i++) {
+                cascade.image(prompt, seed - 1 - i, null);
+            }
             Map<String, Loop> loops = new LinkedHashMap<>();
             long start = System.nanoTime();
             for (int i = 0; i < images; i++) {
@@ -119,7 +120,7 @@ public final class CascadeBench {
             record(loops, "text_encoder", System.nanoTime() - t0, encoder.calls() - c0, encoder.runtimeNanos() - o0);
 
             PriorPipeline.Request priorRequest = new PriorPipeline.Request(cond, uncond, List.of(seed),
-                    family.prior().steps().forPreset(preset), family.prior().guidance().defaultScale());
+                    family.prior().steps().forPreset(preset), family.prior().guidance().defaultScale(), preset);
             PriorPipeline.Run priorRun = prior.pipeline().start(priorRequest, ProgressListener.NONE);
             while (!priorRun.done()) {
                 long s = System.nanoTime();
@@ -138,7 +139,7 @@ public final class CascadeBench {
             }
             DecoderPipeline.Request request = new DecoderPipeline.Request(embedding, cond, uncond, List.of(seed),
                     family.decoder().steps().forPreset(preset), family.decoder().guidance().defaultScale(),
-                    upsamplerSteps, size);
+                    upsamplerSteps, size, preset);
             long s0 = System.nanoTime();
             List<OnnxModel> models = decoder.models();
             long c0d = models.get(0).calls();

@@ -1,5 +1,13 @@
 package org.unclip.bench;
 
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -21,7 +29,12 @@ import org.unclip.core.tensor.Tensor;
  *
  * <pre>
  * java -cp ... org.unclip.bench.GraphBench GRAPH.onnx BATCH THREADS SIDE_BY_SIDE(1|2) [CALLS]
+ * java -cp ... org.unclip.bench.GraphBench GRAPH.onnx BATCH profile PREFIX
  * </pre>
+ *
+ * The second form runs the graph once, unoptimised, with ONNX Runtime's profiler on, and prints the
+ * profile's path: its node events carry every operator's input and output shapes, from which
+ * bench/graph_flops.py counts the call's FLOPs.
  *
  * With a square MatMul graph ({@code a [N,N] · b [N,N]}) this is the machine's reference peak.
  */
@@ -36,6 +49,10 @@ public final class GraphBench {
         }
         Path file = Path.of(args[0]);
         int batch = Integer.parseInt(args[1]);
+        if (args[2].equals("profile")) {
+            System.out.println(profile(file, batch, args[3]));
+            return;
+        }
         int threads = Integer.parseInt(args[2]);
         int side = Integer.parseInt(args[3]);
         int calls = args.length > 4 ? Integer.parseInt(args[4]) : 20;
@@ -66,6 +83,49 @@ public final class GraphBench {
                             + " \"ms_per_call\": %.4f, \"ms_per_call_wall\": %.4f}%n",
                     file.getFileName(), batch, threads, side, calls * side, wallMs / calls, wallMs / (calls * side));
         }
+    }
+
+    private static String profile(Path file, int batch, String prefix) {
+        Map<String, Object> inputs;
+        try (OnnxModel model = OnnxModel.load(file, 1)) {
+            inputs = inputs(model, batch);
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+            options.setIntraOpNumThreads(1);
+            options.enableProfiling(prefix);
+            try (OrtSession session = env.createSession(file.toString(), options)) {
+                Map<String, OnnxTensor> feed = new LinkedHashMap<>();
+                try {
+                    for (Map.Entry<String, Object> e : inputs.entrySet()) {
+                        feed.put(e.getKey(), onnx(env, e.getValue()));
+                    }
+                    session.run(feed).close();
+                } finally {
+                    feed.values().forEach(OnnxTensor::close);
+                }
+                return session.endProfiling();
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException("cannot profile " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static OnnxTensor onnx(OrtEnvironment env, Object value) throws OrtException {
+        if (value instanceof Tensor t) {
+            return OnnxTensor.createTensor(env, FloatBuffer.wrap(t.data()), t.shape());
+        }
+        if (value instanceof LongTensor t) {
+            return OnnxTensor.createTensor(env, LongBuffer.wrap(t.data()), t.shape());
+        }
+        BoolTensor t = (BoolTensor) value;
+        ByteBuffer bytes = ByteBuffer.allocateDirect(t.size());
+        for (boolean b : t.data()) {
+            bytes.put((byte) (b ? 1 : 0));
+        }
+        bytes.rewind();
+        return OnnxTensor.createTensor(env, bytes, t.shape(), OnnxJavaType.BOOL);
     }
 
     private static Map<String, Object> inputs(OnnxModel model, int batch) {

@@ -30,6 +30,11 @@ final class JsonObject {
         return path.isEmpty() ? key : path + "." + key;
     }
 
+    /** The object's keys, in file order. */
+    java.util.Set<String> keys() {
+        return java.util.Collections.unmodifiableSet(map.keySet());
+    }
+
     boolean has(String key) {
         return map.containsKey(key) && map.get(key) != null;
     }

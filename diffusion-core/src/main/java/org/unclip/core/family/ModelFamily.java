@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.unclip.core.sampler.PredictionType;
@@ -153,7 +155,27 @@ public record ModelFamily(
                 parseEnum(stage, "variance_type", VarianceType::fromConfig),
                 stage.number("clip_sample_range"),
                 stage.has("sampler") ? parseEnum(stage, "sampler", SamplerKind::fromConfig) : SamplerKind.DDPM,
-                stage.optNumber("eta", 0.0));
+                stage.optNumber("eta", 0.0),
+                presetSamplers(stage));
+    }
+
+    /** {@code "samplers": {"<preset>": "<sampler>", ...}}, optional. */
+    private static Map<Preset, SamplerKind> presetSamplers(JsonObject stage) {
+        Map<Preset, SamplerKind> out = new EnumMap<>(Preset.class);
+        if (!stage.has("samplers")) {
+            return out;
+        }
+        JsonObject samplers = stage.object("samplers");
+        for (String key : samplers.keys()) {
+            Preset preset;
+            try {
+                preset = Preset.fromConfig(key);
+            } catch (IllegalArgumentException e) {
+                throw stage.invalid("samplers", "names " + e.getMessage());
+            }
+            out.put(preset, parseEnum(samplers, key, SamplerKind::fromConfig));
+        }
+        return out;
     }
 
     private static StepRange steps(JsonObject stage) {

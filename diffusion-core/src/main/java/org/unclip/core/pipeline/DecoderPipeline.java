@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
+import java.util.Map;
 import org.unclip.core.family.DecoderSpec;
+import org.unclip.core.family.Preset;
 import org.unclip.core.family.UpsamplerSpec;
 import org.unclip.core.guidance.ClassifierFreeGuidance;
 import org.unclip.core.image.BicubicResize;
@@ -47,8 +49,27 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
     private final List<UpsamplerDenoiser> upsamplerNets;
     private final Lanes<Run> lanes;
 
-    /** A sampler and the side of the images it produces. */
-    public record Stage(Sampler sampler, int resolution) {}
+    /**
+     * A loop's samplers and the side of the images it produces.
+     *
+     * @param sampler the sampler of requests that name no preset
+     * @param presets the sampler of each preset (a preset missing here runs {@code sampler})
+     */
+    public record Stage(Sampler sampler, int resolution, Map<Preset, Sampler> presets) {
+
+        public Stage {
+            presets = Map.copyOf(presets);
+        }
+
+        /** One sampler for every preset. */
+        public Stage(Sampler sampler, int resolution) {
+            this(sampler, resolution, Map.of());
+        }
+
+        Sampler sampler(Preset preset) {
+            return preset == null ? sampler : presets.getOrDefault(preset, sampler);
+        }
+    }
 
     public DecoderPipeline(Stage decoder, float[] cfgImageEmbedding, TextProjection textProjection,
             DecoderDenoiser decoderNet, List<Stage> upsamplers, List<UpsamplerDenoiser> upsamplerNets) {
@@ -70,9 +91,10 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
             TextProjection textProjection, DecoderDenoiser decoderNet, List<UpsamplerDenoiser> upsamplerNets) {
         List<Stage> stages = new ArrayList<>();
         for (UpsamplerSpec u : upsamplerSpecs) {
-            stages.add(new Stage(u.sampling().newSampler(), u.outputResolution()));
+            stages.add(new Stage(u.sampling().newSampler(), u.outputResolution(), u.sampling().newPresetSamplers()));
         }
-        return new DecoderPipeline(new Stage(spec.sampling().newSampler(), spec.resolution()),
+        return new DecoderPipeline(
+                new Stage(spec.sampling().newSampler(), spec.resolution(), spec.sampling().newPresetSamplers()),
                 spec.cfgImageEmbedding(), textProjection, decoderNet, stages, upsamplerNets);
     }
 
@@ -85,10 +107,12 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
      * @param seeds N seeds; image n's noise depends on {@code seeds[n]} only
      * @param upsamplerSteps steps of each upsampler that runs (as many as {@code outputSize} needs)
      * @param outputSize side of the result: the decoder's resolution or an upsampler's output resolution
+     * @param preset the preset whose samplers run (null: each loop's default sampler)
      */
     public record Request(
             Tensor imageEmbeds, TextConditioning text, TextConditioning unconditional, List<Long> seeds,
-            int decoderSteps, double guidanceScale, List<Integer> upsamplerSteps, int outputSize, NoiseSource noise) {
+            int decoderSteps, double guidanceScale, List<Integer> upsamplerSteps, int outputSize, NoiseSource noise,
+            Preset preset) {
 
         public Request {
             seeds = List.copyOf(seeds);
@@ -96,9 +120,21 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
         }
 
         public Request(Tensor imageEmbeds, TextConditioning text, TextConditioning unconditional, List<Long> seeds,
+                int decoderSteps, double guidanceScale, List<Integer> upsamplerSteps, int outputSize, NoiseSource noise) {
+            this(imageEmbeds, text, unconditional, seeds, decoderSteps, guidanceScale, upsamplerSteps, outputSize,
+                    noise, null);
+        }
+
+        public Request(Tensor imageEmbeds, TextConditioning text, TextConditioning unconditional, List<Long> seeds,
+                int decoderSteps, double guidanceScale, List<Integer> upsamplerSteps, int outputSize, Preset preset) {
+            this(imageEmbeds, text, unconditional, seeds, decoderSteps, guidanceScale, upsamplerSteps, outputSize,
+                    NoiseSource.seeded(), preset);
+        }
+
+        public Request(Tensor imageEmbeds, TextConditioning text, TextConditioning unconditional, List<Long> seeds,
                 int decoderSteps, double guidanceScale, List<Integer> upsamplerSteps, int outputSize) {
             this(imageEmbeds, text, unconditional, seeds, decoderSteps, guidanceScale, upsamplerSteps, outputSize,
-                    NoiseSource.seeded());
+                    NoiseSource.seeded(), null);
         }
     }
 
@@ -233,6 +269,8 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
         private int[] timesteps;
         private int i;
         private Tensor latents;
+        /** The loop's previous step, for multistep samplers. */
+        private Sampler.History history;
         /** The previous phase's image resized to this upsampler's resolution. */
         private Tensor upscaled;
 
@@ -283,10 +321,11 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
             phase = 0;
             stageName = StepProgress.DECODER;
             resolution = decoder.resolution();
-            sampler = decoder.sampler();
+            sampler = decoder.sampler(request().preset());
             noiseStage = SeededNoise.DECODER;
             timesteps = sampler.timesteps(request().decoderSteps());
             i = 0;
+            history = null;
             latents = request().noise().draw(seeds, noiseStage, SeededNoise.INITIAL, imageShape());
             finishIfEmpty();
         }
@@ -296,11 +335,12 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
             phase = index + 1;
             stageName = StepProgress.upsampler(index);
             resolution = stage.resolution();
-            sampler = stage.sampler();
+            sampler = stage.sampler(request().preset());
             noiseStage = SeededNoise.upsampler(index);
             upscaled = BicubicResize.resize(lowRes, resolution, resolution);
             timesteps = sampler.timesteps(request().upsamplerSteps().get(index));
             i = 0;
+            history = null;
             latents = request().noise().draw(seeds, noiseStage, SeededNoise.INITIAL, imageShape());
             finishIfEmpty();
         }
@@ -338,8 +378,9 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
                 eps = Checks.shaped(out, stageName, n, RGB, r, r);
             }
             Tensor z = sampler.addsNoise(t, prevT) ? request().noise().draw(seeds, noiseStage, i + 1, imageShape()) : null;
-            StepResult step = sampler.step(eps, t, prevT, latents, z);
+            StepResult step = sampler.step(eps, t, prevT, latents, z, history);
             latents = Checks.finite(step.prevSample(), (phase == 0 ? "decoder" : stageName) + " step " + (i + 1));
+            history = new Sampler.History(t, step.predictedOriginal());
             i++;
             progress.onStep(new StepProgress(stageName, i, timesteps.length, step.predictedOriginal()));
             if (i == timesteps.length) {
@@ -355,6 +396,7 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
                 finish(image);
                 latents = null;
                 upscaled = null;
+                history = null;
             }
         }
     }

@@ -2,9 +2,11 @@ package org.unclip.core.pipeline;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
+import org.unclip.core.family.Preset;
 import org.unclip.core.family.PriorSpec;
 import org.unclip.core.guidance.ClassifierFreeGuidance;
 import org.unclip.core.noise.NoiseSource;
@@ -22,6 +24,7 @@ import org.unclip.core.tensor.Tensor;
 public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
 
     private final Sampler sampler;
+    private final Map<Preset, Sampler> presets;
     private final float[] clipMean;
     private final float[] clipStd;
     private final PriorDenoiser prior;
@@ -29,6 +32,16 @@ public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
             (network, input, timesteps, slices) -> predict(input, timesteps, slices));
 
     public PriorPipeline(Sampler sampler, float[] clipMean, float[] clipStd, PriorDenoiser prior) {
+        this(sampler, Map.of(), clipMean, clipStd, prior);
+    }
+
+    /**
+     * @param presets the sampler of each preset (a preset missing here runs {@code sampler}, as do
+     *     requests that name none)
+     */
+    public PriorPipeline(Sampler sampler, Map<Preset, Sampler> presets, float[] clipMean, float[] clipStd,
+            PriorDenoiser prior) {
+        this.presets = Map.copyOf(presets);
         if (clipMean.length != clipStd.length) {
             throw new IllegalArgumentException("clipMean and clipStd differ in length");
         }
@@ -40,7 +53,8 @@ public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
 
     /** A pipeline using the family's sampler and statistics. */
     public static PriorPipeline create(PriorSpec spec, PriorDenoiser prior) {
-        return new PriorPipeline(spec.sampling().newSampler(), spec.clipMean(), spec.clipStd(), prior);
+        return new PriorPipeline(spec.sampling().newSampler(), spec.sampling().newPresetSamplers(), spec.clipMean(),
+                spec.clipStd(), prior);
     }
 
     /** Embedding dimension D. */
@@ -55,18 +69,29 @@ public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
      * @param unconditional the encoding of "", batch 1 (unused when guidance is 1)
      * @param seeds one per output embedding; image n's noise depends on {@code seeds[n]} only
      * @param noise the noise source (normally {@link NoiseSource#seeded()})
+     * @param preset the preset whose sampler runs (null: the prior's default sampler)
      */
     public record Request(
             TextConditioning text, TextConditioning unconditional, List<Long> seeds, int steps,
-            double guidanceScale, NoiseSource noise) {
+            double guidanceScale, NoiseSource noise, Preset preset) {
 
         public Request {
             seeds = List.copyOf(seeds);
         }
 
         public Request(TextConditioning text, TextConditioning unconditional, List<Long> seeds, int steps,
+                double guidanceScale, NoiseSource noise) {
+            this(text, unconditional, seeds, steps, guidanceScale, noise, null);
+        }
+
+        public Request(TextConditioning text, TextConditioning unconditional, List<Long> seeds, int steps,
+                double guidanceScale, Preset preset) {
+            this(text, unconditional, seeds, steps, guidanceScale, NoiseSource.seeded(), preset);
+        }
+
+        public Request(TextConditioning text, TextConditioning unconditional, List<Long> seeds, int steps,
                 double guidanceScale) {
-            this(text, unconditional, seeds, steps, guidanceScale, NoiseSource.seeded());
+            this(text, unconditional, seeds, steps, guidanceScale, NoiseSource.seeded(), null);
         }
     }
 
@@ -144,9 +169,12 @@ public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
         private final ClassifierFreeGuidance cfg;
         private final TextConditioning modelText;
         private final ProgressListener progress;
+        private final Sampler sampler;
         private final int[] timesteps;
         private int i;
         private Tensor latents;
+        /** The previous step, for multistep samplers. */
+        private Sampler.History history;
 
         private Run(Request request, long[] seeds, ClassifierFreeGuidance cfg, TextConditioning modelText,
                 ProgressListener progress) {
@@ -154,6 +182,8 @@ public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
             this.cfg = cfg;
             this.modelText = modelText;
             this.progress = progress;
+            this.sampler = request.preset() == null ? PriorPipeline.this.sampler
+                    : presets.getOrDefault(request.preset(), PriorPipeline.this.sampler);
             this.timesteps = sampler.timesteps(request.steps());
             this.latents = request.noise().draw(seeds, SeededNoise.PRIOR, SeededNoise.INITIAL, rowShape());
             if (timesteps.length == 0) {
@@ -189,8 +219,9 @@ public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
             Tensor z = sampler.addsNoise(t, prevT)
                     ? request().noise().draw(seeds, SeededNoise.PRIOR, i + 1, rowShape())
                     : null;
-            StepResult step = sampler.step(guided, t, prevT, latents, z);
+            StepResult step = sampler.step(guided, t, prevT, latents, z, history);
             latents = Checks.finite(step.prevSample(), "prior step " + (i + 1));
+            history = new Sampler.History(t, step.predictedOriginal());
             i++;
             progress.onStep(new StepProgress(StepProgress.PRIOR, i, timesteps.length, step.predictedOriginal()));
             if (i == timesteps.length) {

@@ -12,7 +12,7 @@ import org.unclip.core.tensor.Tensor;
  * <p>Notation: x_t = {@code sample}, x0 = {@code predictedOriginal}, ᾱ_t = cumulative product of
  * the schedule's alphas; {@code prevT} is the next timestep of the run, -1 after the last.
  */
-public sealed interface Sampler permits DdpmSampler, DdimSampler {
+public sealed interface Sampler permits DdpmSampler, DdimSampler, DpmSolverPlusPlusSampler {
 
     NoiseSchedule schedule();
 
@@ -33,4 +33,19 @@ public sealed interface Sampler permits DdpmSampler, DdimSampler {
      *     {@link #addsNoise} is false
      */
     StepResult step(Tensor modelOutput, int t, int prevT, Tensor sample, Tensor noise);
+
+    /**
+     * What a multistep sampler needs from the step before: its timestep and its
+     * {@link StepResult#predictedOriginal()}.
+     */
+    record History(int t, Tensor predictedOriginal) {}
+
+    /**
+     * One step that may use the step before ({@code previous}, null at a loop's first step). Only
+     * multistep samplers look at it; the others make the same step as without it. Callers keep
+     * {@code new History(t, result.predictedOriginal())} for the next step.
+     */
+    default StepResult step(Tensor modelOutput, int t, int prevT, Tensor sample, Tensor noise, History previous) {
+        return step(modelOutput, t, prevT, sample, noise);
+    }
 }

@@ -7,7 +7,9 @@ public enum SamplerKind {
     /** Ancestral DDPM, exactly diffusers' UnCLIPScheduler. */
     DDPM("ddpm"),
     /** DDIM with η (0 = deterministic). */
-    DDIM("ddim");
+    DDIM("ddim"),
+    /** DPM-Solver++(2M): deterministic, second order multistep; good images in fewer steps. */
+    DPMPP_2M("dpmpp_2m");
 
     private final String configName;
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.unclip.core.sampler.DdimSampler;
 import org.unclip.core.sampler.DdpmSampler;
+import org.unclip.core.sampler.DpmSolverPlusPlusSampler;
 import org.unclip.core.sampler.PredictionType;
 import org.unclip.core.sampler.SamplerKind;
 import org.unclip.core.sampler.VarianceType;
@@ -54,6 +55,11 @@ class ModelFamilyTest {
         assertThat(d.resolution()).isEqualTo(8);
         assertThat(d.cfgImageEmbedding()).containsExactly(0.5f, 0.25f, -0.5f, 1f);
         assertThat(d.sampling().varianceType()).isEqualTo(VarianceType.LEARNED_RANGE);
+        assertThat(d.sampling().sampler()).isEqualTo(SamplerKind.DDPM);
+        assertThat(d.sampling().samplerFor(Preset.FAST)).isEqualTo(SamplerKind.DPMPP_2M);
+        assertThat(d.sampling().samplerFor(Preset.QUALITY)).isEqualTo(SamplerKind.DDPM);
+        assertThat(d.sampling().newPresetSamplers().get(Preset.FAST)).isInstanceOf(DpmSolverPlusPlusSampler.class);
+        assertThat(p.sampling().samplerFor(Preset.FAST)).isEqualTo(SamplerKind.DDPM);
 
         assertThat(f.upsamplers()).hasSize(2);
         UpsamplerSpec u0 = f.upsamplers().get(0);
@@ -113,6 +119,10 @@ class ModelFamilyTest {
         assertThat(brokenBy("\"trained\": false", "\"trained\": \"no\"")).hasMessageContaining("true or false");
         assertThat(brokenBy("\"default_preset\": \"fast\"", "\"default_preset\": \"best\""))
                 .hasMessageContaining("default_preset");
+        assertThat(brokenBy("\"samplers\": {\"fast\"", "\"samplers\": {\"best\""))
+                .hasMessageContaining("decoder.samplers").hasMessageContaining("best");
+        assertThat(brokenBy("\"samplers\": {\"fast\": \"dpmpp_2m\"", "\"samplers\": {\"fast\": \"euler\""))
+                .hasMessageContaining("decoder.samplers.fast").hasMessageContaining("dpmpp_2m");
     }
 
     @Test

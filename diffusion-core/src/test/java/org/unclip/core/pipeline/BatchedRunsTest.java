@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.unclip.core.family.ModelFamily;
+import org.unclip.core.family.Preset;
 import org.unclip.core.onnx.OnnxDecoderStages;
 import org.unclip.core.onnx.OnnxPriorStage;
 import org.unclip.core.tensor.BoolTensor;
@@ -88,9 +89,10 @@ class BatchedRunsTest {
         family.upsamplers().forEach(u -> sizes.add(u.outputResolution()));
         int top = sizes.get(sizes.size() - 1);
         List<DecoderPipeline.Request> requests = new ArrayList<>();
-        // two images, guided, the whole cascade
+        // two images, guided, the whole cascade, at the fast preset's samplers (DPM-Solver++ in the shipped
+        // family: each run keeps its own history)
         requests.add(new DecoderPipeline.Request(embeds(1, 2), text(1, 1), text(0, 1), List.of(11L, 12L), 5, 3.0,
-                ups(family.upsamplers().size(), 2), top));
+                ups(family.upsamplers().size(), 2), top, Preset.FAST));
         // unguided (no unconditional rows), one image, one upsampler fewer
         int mid = sizes.size() > 1 ? sizes.size() - 2 : 0;
         requests.add(new DecoderPipeline.Request(embeds(2, 1), text(2, 1), text(0, 1), List.of(13L), 3, 1.0,
@@ -171,7 +173,7 @@ class BatchedRunsTest {
     void priorRunsGiveTheSameEmbeddingsAloneAndBatched(int parts) {
         PriorPipeline pipeline = prior.pipeline();
         List<PriorPipeline.Request> requests = List.of(
-                new PriorPipeline.Request(text(4, 1), text(0, 1), List.of(1L, 2L), 6, 4.0),
+                new PriorPipeline.Request(text(4, 1), text(0, 1), List.of(1L, 2L), 6, 4.0, Preset.FAST),
                 new PriorPipeline.Request(text(5, 2), text(0, 1), List.of(3L, 4L), 3, 1.0),
                 new PriorPipeline.Request(text(6, 1), text(0, 1), List.of(5L), 5, 2.0));
         List<Tensor> alone = new ArrayList<>();
@@ -192,6 +194,19 @@ class BatchedRunsTest {
         for (int k = 0; k < requests.size(); k++) {
             assertThat(runs.get(k).result()).as("request %d batched vs alone", k).isEqualTo(alone.get(k));
         }
+    }
+
+    @Test
+    void aPresetRunsItsOwnSampler() {
+        DecoderPipeline.Request fast = decoderRequests().get(0);
+        DecoderPipeline.Request plain = new DecoderPipeline.Request(fast.imageEmbeds(), fast.text(),
+                fast.unconditional(), fast.seeds(), fast.decoderSteps(), fast.guidanceScale(), fast.upsamplerSteps(),
+                fast.outputSize());
+        Tensor a = decoder.pipeline().generate(fast, ProgressListener.NONE, () -> false);
+        Tensor b = decoder.pipeline().generate(plain, ProgressListener.NONE, () -> false);
+        boolean differentSampler = family.decoder().sampling().samplerFor(Preset.FAST)
+                != family.decoder().sampling().sampler();
+        assertThat(a.equals(b)).as("fast preset vs the default sampler").isEqualTo(!differentSampler);
     }
 
     @Test

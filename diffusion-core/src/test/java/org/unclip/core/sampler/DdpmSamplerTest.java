@@ -95,6 +95,24 @@ class DdpmSamplerTest {
     }
 
     @Test
+    void vPredictionLoopMatchesTheReference() {
+        DdpmSampler s = sampler(PredictionType.V_PREDICTION, VarianceType.FIXED_SMALL_LOG, 1.0);
+        long[] shape = {3, 4, 4};
+        Tensor x = SeededNoise.batch(SEEDS, 2, 0, shape);
+        int[] ts = s.timesteps(6);
+        for (int i = 0; i < ts.length; i++) {
+            int t = ts[i];
+            float[] v = x.data();
+            for (int j = 0; j < v.length; j++) {
+                v[j] = v[j] * 0.3f - 0.1f;
+            }
+            x = s.step(new Tensor(x.shape(), v), t, TimestepSpacing.previous(ts, i), x,
+                    SeededNoise.batch(SEEDS, 2, i + 1, shape)).prevSample();
+        }
+        assertClose(x, LOOPS.get("v_prediction_fixed_small_log_6"), 2e-6f);
+    }
+
+    @Test
     void samplePredictionLoopMatchesTheReference() {
         DdpmSampler s = sampler(PredictionType.SAMPLE, VarianceType.FIXED_SMALL_LOG, 10.0);
         Tensor x = SeededNoise.batch(SEEDS, 0, 0, 8);
@@ -107,7 +125,7 @@ class DdpmSamplerTest {
         assertClose(x, LOOPS.get("fixed_small_log_sample_25"), 1e-5f);
     }
 
-    private static void assertClose(Tensor actual, Tensor expected, float tol) {
+    static void assertClose(Tensor actual, Tensor expected, float tol) {
         assertThat(actual.shape()).containsExactly(expected.shape());
         for (int i = 0; i < actual.size(); i++) {
             assertThat(actual.get(i)).as("element %d", i).isCloseTo(expected.get(i), within(tol));
