@@ -21,5 +21,13 @@ interface DecoderConfig {
         /** Intra-op threads of each ONNX Runtime session. */
         @WithDefault("2")
         int threads();
+
+        /**
+         * Threads of a second session of each upsampler graph, used by a call that runs alone in its
+         * step (a lone image's upsampler step: one row, which no lane split can share); 0 or at most
+         * {@code threads} = no second sessions (they cost the upsamplers' memory once more).
+         */
+        @WithDefault("0")
+        int aloneThreads();
     }
 }

@@ -25,7 +25,7 @@ import org.unclip.core.tensor.Tensor;
 /**
  * The whole cascade in one JVM, through diffusion-core on the family's ONNX graphs, laid out as
  * the services run it (one-thread ONNX sessions; the prior's and the decoder's rows cut over
- * {@code lanes} calls side by side): prompt → text encoder → prior → decoder → upsamplers, one
+ * {@code lanes} calls side by side; a call alone in its step on a {@code lanes}-thread session): prompt → text encoder → prior → decoder → upsamplers, one
  * image at a time. Prints one JSON object: seconds per image, and for each loop its wall time,
  * steps, model calls and time inside ONNX Runtime.
  *
@@ -58,7 +58,7 @@ public final class CascadeBench {
         int parts = lanes == 1 ? 1 : 2 * lanes;
         try (PromptEncoder text = new PromptEncoder(family, threads);
                 OnnxPriorStage prior = OnnxPriorStage.load(family, threads);
-                OnnxDecoderStages decoder = OnnxDecoderStages.load(family, threads)) {
+                OnnxDecoderStages decoder = OnnxDecoderStages.load(family, threads, lanes)) {
             Cascade cascade = new Cascade(family, preset, text, prior, decoder, executor, parts);
             // warm-up (the JIT, every graph and shape), then the same work as measured
             for (int i = 0; i < 10; i++) {

@@ -23,6 +23,15 @@ public final class OnnxDecoderStages implements AutoCloseable {
     }
 
     public static OnnxDecoderStages load(ModelFamily family, int intraOpThreads) {
+        return load(family, intraOpThreads, 0);
+    }
+
+    /**
+     * @param aloneThreads when above {@code intraOpThreads}, each upsampler graph is also loaded into
+     *     a session with this many threads, for the calls that run alone in their step (one image's
+     *     upsampler step has one row, which no lane split can share); 0 = no such sessions
+     */
+    public static OnnxDecoderStages load(ModelFamily family, int intraOpThreads, int aloneThreads) {
         List<OnnxModel> models = new ArrayList<>();
         try {
             OnnxModel textProj = track(models, OnnxModel.load(family.decoder().textProjGraph(), intraOpThreads));
@@ -33,7 +42,15 @@ public final class OnnxDecoderStages implements AutoCloseable {
                 Optional<OnnxModel> last = u.graphLast().isPresent()
                         ? Optional.of(track(models, OnnxModel.load(u.graphLast().get(), intraOpThreads)))
                         : Optional.empty();
-                upsamplers.add(new OnnxUpsamplerDenoiser(first, last));
+                if (aloneThreads > intraOpThreads) {
+                    OnnxModel wide = track(models, OnnxModel.load(u.graph(), aloneThreads));
+                    Optional<OnnxModel> wideLast = u.graphLast().isPresent()
+                            ? Optional.of(track(models, OnnxModel.load(u.graphLast().get(), aloneThreads)))
+                            : Optional.empty();
+                    upsamplers.add(new OnnxUpsamplerDenoiser(first, last, Optional.of(wide), wideLast));
+                } else {
+                    upsamplers.add(new OnnxUpsamplerDenoiser(first, last));
+                }
             }
             DecoderPipeline pipeline = DecoderPipeline.create(family.decoder(), family.upsamplers(),
                     new OnnxTextProjection(textProj), new OnnxDecoderDenoiser(decoder), upsamplers);

@@ -83,7 +83,7 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
         this.decoderNet = decoderNet;
         this.upsamplers = List.copyOf(upsamplers);
         this.upsamplerNets = List.copyOf(upsamplerNets);
-        this.lanes = new Lanes<>(Run::network, (network, input, timesteps, slices) -> predict(input, timesteps, slices));
+        this.lanes = new Lanes<>(Run::network, (network, input, timesteps, slices, alone) -> predict(input, timesteps, slices, alone));
     }
 
     /** A pipeline using the family's samplers, resolutions and unconditional embedding. */
@@ -237,7 +237,7 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
     }
 
     /** One model call for rows of runs that are in the same loop. */
-    private Tensor predict(Tensor input, long[] timesteps, List<Lanes.Slice<Run>> slices) {
+    private Tensor predict(Tensor input, long[] timesteps, List<Lanes.Slice<Run>> slices, boolean alone) {
         Run first = slices.get(0).run();
         if (first.phase == 0) {
             List<DecoderConditioning> conditioning = new ArrayList<>(slices.size());
@@ -247,7 +247,7 @@ public final class DecoderPipeline implements BatchStepper<DecoderPipeline.Run> 
             }
             return decoderNet.predict(input, timesteps, DecoderConditioning.concat(conditioning));
         }
-        return upsamplerNets.get(first.phase - 1).predict(input, timesteps, first.lastStep());
+        return upsamplerNets.get(first.phase - 1).predict(input, timesteps, first.lastStep(), alone);
     }
 
     /**

@@ -44,10 +44,13 @@ final class Lanes<R extends PipelineRun<?>> {
         }
     }
 
-    /** The model call of one part: its stacked input, a timestep per row, and whose rows they are. */
+    /**
+     * The model call of one part: its stacked input, a timestep per row, whose rows they are, and
+     * whether it is the step's only call (nothing runs beside it).
+     */
     @FunctionalInterface
     interface Call<R extends PipelineRun<?>> {
-        Tensor predict(String network, Tensor input, long[] timesteps, List<Slice<R>> slices);
+        Tensor predict(String network, Tensor input, long[] timesteps, List<Slice<R>> slices, boolean alone);
     }
 
     private final Function<R, String> network;
@@ -87,6 +90,7 @@ final class Lanes<R extends PipelineRun<?>> {
         }
         all.sort(Comparator.comparingDouble(Part::estimatedNanos).reversed());
         if (all.size() == 1) {
+            all.get(0).alone = true;
             all.get(0).run();
         } else if (!all.isEmpty()) {
             CompletableFuture<?>[] running = new CompletableFuture<?>[all.size()];
@@ -171,6 +175,7 @@ final class Lanes<R extends PipelineRun<?>> {
         private final Map<R, Gather> gathers;
         private final Map<R, RuntimeException> failures;
         private final int rows;
+        boolean alone;
 
         Part(String net, List<Slice<R>> slices, Map<R, Tensor> inputs, Map<R, Gather> gathers,
                 Map<R, RuntimeException> failures) {
@@ -190,7 +195,7 @@ final class Lanes<R extends PipelineRun<?>> {
             long start = System.nanoTime();
             Tensor out;
             try {
-                out = call.predict(net, input(), timesteps(), slices);
+                out = call.predict(net, input(), timesteps(), slices, alone);
                 if (out.batch() != rows) {
                     throw new IllegalStateException(net + " returned " + out + " for " + rows + " rows");
                 }

@@ -29,7 +29,7 @@ public final class PriorPipeline implements BatchStepper<PriorPipeline.Run> {
     private final float[] clipStd;
     private final PriorDenoiser prior;
     private final Lanes<Run> lanes = new Lanes<>(run -> "prior",
-            (network, input, timesteps, slices) -> predict(input, timesteps, slices));
+            (network, input, timesteps, slices, alone) -> predict(input, timesteps, slices));
 
     public PriorPipeline(Sampler sampler, float[] clipMean, float[] clipStd, PriorDenoiser prior) {
         this(sampler, Map.of(), clipMean, clipStd, prior);

@@ -18,4 +18,12 @@ public interface UpsamplerDenoiser {
     default Tensor predict(Tensor sample, long[] timesteps, boolean lastStep) {
         return RowRuns.byTimestep(timesteps, (from, to, t) -> predict(sample.slice(from, to), t, lastStep));
     }
+
+    /**
+     * The same, for a call that is the only one of its step ({@code alone}): an implementation may
+     * then use more threads, since nothing else runs beside it. By default the same call.
+     */
+    default Tensor predict(Tensor sample, long[] timesteps, boolean lastStep, boolean alone) {
+        return predict(sample, timesteps, lastStep);
+    }
 }

@@ -21,6 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.unclip.core.family.ModelFamily;
 import org.unclip.core.family.Preset;
+import org.unclip.core.family.UpsamplerSpec;
 import org.unclip.core.onnx.OnnxDecoderStages;
 import org.unclip.core.onnx.OnnxPriorStage;
 import org.unclip.core.tensor.BoolTensor;
@@ -244,6 +245,49 @@ class BatchedRunsTest {
         assertThat(a.done()).isFalse();
         assertThat(b.done()).isFalse();
         assertThatThrownBy(a::result).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void onlyACallThatRunsAloneInItsStepIsToldSo() {
+        if (family.upsamplers().isEmpty()) {
+            return;
+        }
+        List<Boolean> alone = java.util.Collections.synchronizedList(new ArrayList<>());
+        UpsamplerDenoiser net = new UpsamplerDenoiser() {
+            @Override
+            public Tensor predict(Tensor sample, int t, boolean last) {
+                throw new AssertionError("the batched call is used");
+            }
+
+            @Override
+            public Tensor predict(Tensor sample, long[] timesteps, boolean last, boolean isAlone) {
+                alone.add(isAlone);
+                return Tensor.zeros(sample.batch(), 3, sample.dim(2), sample.dim(3));
+            }
+        };
+        UpsamplerSpec u = family.upsamplers().get(0);
+        DecoderPipeline pipeline = new DecoderPipeline(
+                new DecoderPipeline.Stage(family.decoder().sampling().newSampler(), family.decoder().resolution()),
+                family.decoder().cfgImageEmbedding(), BatchedRunsTest::zeroProjection,
+                (x, t, c) -> Tensor.zeros(x.batch(), 6, x.dim(2), x.dim(3)),
+                List.of(new DecoderPipeline.Stage(u.sampling().newSampler(), u.outputResolution())), List.of(net));
+        DecoderPipeline.Request one = new DecoderPipeline.Request(embeds(1, 1), text(1, 1), text(0, 1), List.of(1L), 1,
+                1.0, List.of(2), u.outputResolution());
+        DecoderPipeline.Run a = pipeline.start(one, ProgressListener.NONE);
+        DecoderPipeline.Run b = pipeline.start(one, ProgressListener.NONE);
+        pipeline.step(List.of(a, b), (r, e) -> {
+            throw e;
+        }, lanes, 2); // the decoder step; both enter the upsampler
+        pipeline.step(List.of(a, b), (r, e) -> {
+            throw e;
+        }, lanes, 2); // two one-row parts side by side
+        assertThat(alone).containsExactly(false, false);
+        alone.clear();
+        pipeline.step(List.of(a), (r, e) -> {
+            throw e;
+        }, lanes, 2); // one row: one part, alone
+        assertThat(alone).containsExactly(true);
+        assertThat(a.done()).isTrue();
     }
 
     @Test
