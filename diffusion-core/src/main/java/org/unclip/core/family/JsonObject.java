@@ -1,8 +1,10 @@
 package org.unclip.core.family;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A parsed JSON object that knows where it sits in the document, so that every error names the
@@ -31,8 +33,8 @@ final class JsonObject {
     }
 
     /** The object's keys, in file order. */
-    java.util.Set<String> keys() {
-        return java.util.Collections.unmodifiableSet(map.keySet());
+    Set<String> keys() {
+        return Collections.unmodifiableSet(map.keySet());
     }
 
     boolean has(String key) {

@@ -1,8 +1,8 @@
 package org.unclip.core.family;
 
-import org.unclip.core.sampler.DdimSampler;
 import java.util.EnumMap;
 import java.util.Map;
+import org.unclip.core.sampler.DdimSampler;
 import org.unclip.core.sampler.DdpmSampler;
 import org.unclip.core.sampler.DpmSolverPlusPlusSampler;
 import org.unclip.core.sampler.PredictionType;

@@ -2,10 +2,10 @@ package org.unclip.core.pipeline;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
-import java.util.Map;
 import org.unclip.core.family.DecoderSpec;
 import org.unclip.core.family.Preset;
 import org.unclip.core.family.UpsamplerSpec;

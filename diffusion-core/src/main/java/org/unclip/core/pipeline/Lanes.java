@@ -90,12 +90,12 @@ final class Lanes<R extends PipelineRun<?>> {
         }
         all.sort(Comparator.comparingDouble(Part::estimatedNanos).reversed());
         if (all.size() == 1) {
-            all.get(0).alone = true;
-            all.get(0).run();
+            all.get(0).run(true);
         } else if (!all.isEmpty()) {
             CompletableFuture<?>[] running = new CompletableFuture<?>[all.size()];
             for (int i = 0; i < running.length; i++) {
-                running[i] = CompletableFuture.runAsync(all.get(i)::run, executor);
+                Part part = all.get(i);
+                running[i] = CompletableFuture.runAsync(() -> part.run(false), executor);
             }
             CompletableFuture.allOf(running).join();
         }
@@ -175,7 +175,6 @@ final class Lanes<R extends PipelineRun<?>> {
         private final Map<R, Gather> gathers;
         private final Map<R, RuntimeException> failures;
         private final int rows;
-        boolean alone;
 
         Part(String net, List<Slice<R>> slices, Map<R, Tensor> inputs, Map<R, Gather> gathers,
                 Map<R, RuntimeException> failures) {
@@ -191,7 +190,8 @@ final class Lanes<R extends PipelineRun<?>> {
             return rows * nanosPerRow.getOrDefault(net, 1.0);
         }
 
-        void run() {
+        /** @param alone whether this is the step's only call */
+        void run(boolean alone) {
             long start = System.nanoTime();
             Tensor out;
             try {

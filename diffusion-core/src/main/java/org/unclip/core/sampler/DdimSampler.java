@@ -66,12 +66,7 @@ public record DdimSampler(NoiseSchedule schedule, PredictionType predictionType,
                 int i = b * n + j;
                 float m = out.get(b * outRow + j);
                 float s = x.get(i);
-                float p = switch (predictionType) {
-                    case EPSILON -> (s - sqrtBetaProdT * m) / sqrtAlphaProdT;
-                    case SAMPLE -> m;
-                    case V_PREDICTION -> sqrtAlphaProdT * s - sqrtBetaProdT * m;
-                };
-                p = Math.min(Math.max(p, -range), range);
+                float p = StepShapes.predictedOriginal(predictionType, m, s, sqrtAlphaProdT, sqrtBetaProdT, range);
                 x0[i] = p;
                 float eps = (s - sqrtAlphaProdT * p) / sqrtBetaProdT;
                 float next = sqrtAlphaProdPrev * p + direction * eps;

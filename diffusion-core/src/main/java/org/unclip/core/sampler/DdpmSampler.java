@@ -91,12 +91,7 @@ public record DdpmSampler(
                 float m = out.get(b * outRow + j);
                 float s = x.get(i);
                 // 3. predicted original sample, clamped
-                float p = switch (predictionType) {
-                    case EPSILON -> (s - sqrtBetaProdT * m) / sqrtAlphaProdT;
-                    case SAMPLE -> m;
-                    case V_PREDICTION -> sqrtAlphaProdT * s - sqrtBetaProdT * m;
-                };
-                p = Math.min(Math.max(p, -range), range);
+                float p = StepShapes.predictedOriginal(predictionType, m, s, sqrtAlphaProdT, sqrtBetaProdT, range);
                 x0[i] = p;
                 // 4. posterior mean, plus noise unless this is the last step
                 float mean = x0Coeff * p + sampleCoeff * s;

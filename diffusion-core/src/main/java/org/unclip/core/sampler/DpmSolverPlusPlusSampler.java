@@ -91,12 +91,7 @@ public record DpmSolverPlusPlusSampler(NoiseSchedule schedule, PredictionType pr
                 int i = b * n + j;
                 float m = out.get(b * outRow + j);
                 float s = x.get(i);
-                float p = switch (predictionType) {
-                    case EPSILON -> (s - sqrtBetaProdT * m) / sqrtAlphaProdT;
-                    case SAMPLE -> m;
-                    case V_PREDICTION -> sqrtAlphaProdT * s - sqrtBetaProdT * m;
-                };
-                p = Math.min(Math.max(p, -range), range);
+                float p = StepShapes.predictedOriginal(predictionType, m, s, sqrtAlphaProdT, sqrtBetaProdT, range);
                 x0[i] = p;
                 if (last) {
                     next[i] = p;

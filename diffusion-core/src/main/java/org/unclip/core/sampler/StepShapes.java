@@ -45,6 +45,21 @@ final class StepShapes {
         }
     }
 
+    /**
+     * x0 from one element of the model output {@code m} at sample value {@code s}, clamped to
+     * ±{@code range}: (s − √(1−ᾱ_t)·m)/√ᾱ_t for ε, m itself for a sample prediction,
+     * √ᾱ_t·s − √(1−ᾱ_t)·m for v.
+     */
+    static float predictedOriginal(PredictionType type, float m, float s, float sqrtAlphaProdT, float sqrtBetaProdT,
+            float range) {
+        float p = switch (type) {
+            case EPSILON -> (s - sqrtBetaProdT * m) / sqrtAlphaProdT;
+            case SAMPLE -> m;
+            case V_PREDICTION -> sqrtAlphaProdT * s - sqrtBetaProdT * m;
+        };
+        return Math.min(Math.max(p, -range), range);
+    }
+
     static float sqrt(float x) {
         return (float) Math.sqrt(x);
     }
