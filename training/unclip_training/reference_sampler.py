@@ -56,6 +56,16 @@ class Cascade:
     def _noise(seeds, stage, step, shape):
         return torch.from_numpy(np.stack([seeded_noise(s, stage, step, shape) for s in seeds]))
 
+    def _step(self, sampler, out, t, x, prev, noise, prediction_type, variance_type, clip, history,
+              predicted_variance=None):
+        """One step of `sampler` ("ddpm" or "dpmpp_2m"); noise() draws the DDPM step's noise.
+        -> (x_prev, history for the next step)."""
+        if sampler == "dpmpp_2m":
+            x, x0 = self.sched.dpmpp_2m_step(out, t, x, prev, prediction_type, clip, history)
+            return x, (t, x0)
+        x, _ = self.sched.step(out, t, x, prev, noise(), prediction_type, variance_type, clip, predicted_variance)
+        return x, None
+
     @torch.no_grad()
     def prior(self, prompts, seeds, steps=25, guidance=4.0, sampler="ddpm"):
         te, hid, mask = self.text(prompts)
@@ -71,12 +81,8 @@ class Cascade:
                                   torch.cat([um, mask]))
             u, c = out.chunk(2)
             x0 = u + guidance * (c - u)
-            if sampler == "dpmpp_2m":
-                x, pred = self.sched.dpmpp_2m_step(x0, t, x, prev, "sample", 10.0, history)
-                history = (t, pred)
-            else:
-                x, _ = self.sched.step(x0, t, x, prev, self._noise(seeds, 0, i + 1, (D,)), "sample",
-                                       "fixed_small_log", 10.0)
+            x, history = self._step(sampler, x0, t, x, prev, lambda: self._noise(seeds, 0, i + 1, (D,)),
+                                    "sample", "fixed_small_log", 10.0, history)
             self._rec(f"prior/{i}", x)
         emb = x * self.clip_std + self.clip_mean
         return emb, (te, hid, mask)
@@ -104,12 +110,8 @@ class Cascade:
             eps = u[:, :3] + guidance * (c[:, :3] - u[:, :3])
             v = c[:, 3:] if c.shape[1] == 6 else None
             vt = "learned_range" if v is not None else "fixed_small_log"
-            if sampler == "dpmpp_2m":
-                x, pred = self.sched.dpmpp_2m_step(eps, t, x, prev, "epsilon", 1.0, history)
-                history = (t, pred)
-            else:
-                x, _ = self.sched.step(eps, t, x, prev, self._noise(seeds, 1, i + 1, (3, R, R)),
-                                       "epsilon", vt, 1.0, v)
+            x, history = self._step(sampler, eps, t, x, prev, lambda: self._noise(seeds, 1, i + 1, (3, R, R)),
+                                    "epsilon", vt, 1.0, history, v)
             self._rec(f"decoder/{i}", x)
         return x.clamp(-1, 1)
 
@@ -125,12 +127,9 @@ class Cascade:
             prev = ts[i + 1] if i + 1 < len(ts) else -1
             tt = torch.full((len(seeds),), t, dtype=torch.int64)
             eps = net(torch.cat([x, cond], dim=1), tt)
-            if sampler == "dpmpp_2m":
-                x, pred = self.sched.dpmpp_2m_step(eps, t, x, prev, "epsilon", 1.0, history)
-                history = (t, pred)
-            else:
-                x, _ = self.sched.step(eps, t, x, prev, self._noise(seeds, stage_index, i + 1, (3, Ro, Ro)),
-                                       "epsilon", "fixed_small_log", 1.0)
+            x, history = self._step(sampler, eps, t, x, prev,
+                                    lambda: self._noise(seeds, stage_index, i + 1, (3, Ro, Ro)),
+                                    "epsilon", "fixed_small_log", 1.0, history)
             self._rec(f"{name}/{i}", x)
         return x.clamp(-1, 1)
 

@@ -60,15 +60,7 @@ class Schedule:
         else:
             beta = 1 - alpha_prod_t / alpha_prod_t_prev
             alpha = 1 - beta
-        if prediction_type == "epsilon":
-            x0 = (sample - beta_prod_t ** 0.5 * model_output) / alpha_prod_t ** 0.5
-        elif prediction_type == "sample":
-            x0 = model_output
-        elif prediction_type == "v_prediction":
-            x0 = alpha_prod_t ** 0.5 * sample - beta_prod_t ** 0.5 * model_output
-        else:
-            raise ValueError(prediction_type)
-        x0 = torch.clamp(x0, -clip_sample_range, clip_sample_range)
+        x0 = self.data_prediction(model_output, t, sample, prediction_type, clip_sample_range)
         c0 = alpha_prod_t_prev ** 0.5 * beta / beta_prod_t
         ct = alpha ** 0.5 * beta_prod_t_prev / beta_prod_t
         prev = c0 * x0 + ct * sample
