@@ -27,13 +27,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from graph_flops import flops_from_profile, write_matmul  # noqa: E402
+from rest import generate, serving  # noqa: E402
 
 BENCH_JAR = ROOT / "bench" / "cascade" / "target" / "bench-cascade-0.1.0-SNAPSHOT.jar"
 CLASSPATH = f"{BENCH_JAR}:{ROOT / 'bench' / 'cascade' / 'target' / 'lib'}/*"
@@ -72,27 +72,6 @@ def settings(family_dir: Path, preset: str) -> dict:
                          **{u["name"]: sampler(u) for u in ups}},
             "graphs": {"prior": f["prior"]["graph"], "decoder": f["decoder"]["graph"],
                        **{u["name"]: u["graph"] for u in ups}}}
-
-
-def serving(url):
-    try:
-        with urllib.request.urlopen(url + "/q/health/ready", timeout=2) as r:
-            return r.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def generate(url, prompt, seed):
-    body = json.dumps({"prompt": prompt, "n": 1, "size": "256x256", "seed": seed,
-                       "response_format": "b64_json"}).encode()
-    req = urllib.request.Request(url + "/v1/images/generations", data=body,
-                                 headers={"Content-Type": "application/json"})
-    start = time.perf_counter()
-    with urllib.request.urlopen(req, timeout=600) as r:
-        payload = json.load(r)
-    if len(payload.get("data", [])) != 1:
-        raise RuntimeError(f"unexpected answer: {str(payload)[:200]}")
-    return time.perf_counter() - start
 
 
 def metrics(port):

@@ -15,11 +15,12 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rest import generate, serving  # noqa: E402
+
 COLOURS = ["red", "green", "blue", "yellow", "purple", "orange", "white", "black"]
 SHAPES = ["circle", "square", "triangle"]
 POSITIONS = ["in the center", "on the left", "on the right", "at the top", "at the bottom"]
@@ -35,24 +36,14 @@ def prompt(i: int) -> str:
             f"on a {background} background")
 
 
-def generate(base: str, i: int, size: str) -> float:
-    body = json.dumps({"prompt": prompt(i), "n": 1, "size": size, "seed": 1000 + i,
-                       "response_format": "b64_json"}).encode()
-    request = urllib.request.Request(base + "/v1/images/generations", data=body,
-                                     headers={"Content-Type": "application/json"})
-    start = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=600) as response:
-        payload = json.load(response)
-    if len(payload.get("data", [])) != 1:
-        raise RuntimeError(f"unexpected answer: {str(payload)[:200]}")
-    return time.perf_counter() - start
-
-
 def level(base: str, concurrency: int, requests: int, size: str, offset: int):
     latencies = []
     start = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
-        for latency in pool.map(lambda i: generate(base, offset + i, size), range(requests)):
+        def one(i):
+            return generate(base, prompt(offset + i), 1000 + offset + i, size)
+
+        for latency in pool.map(one, range(requests)):
             latencies.append(latency)
     wall = time.perf_counter() - start
     latencies.sort()
@@ -64,14 +55,6 @@ def level(base: str, concurrency: int, requests: int, size: str, offset: int):
         "p50_s": statistics.median(latencies),
         "p95_s": latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))],
     }
-
-
-def serving(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(base + "/q/health/ready", timeout=2) as r:
-            return r.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def main() -> int:
