@@ -189,6 +189,35 @@ def sample_scenes(rng: np.random.Generator, n: int, p_two: float = 0.4,
     return Scenes(attrs, geom, cap_size, cap_pos)
 
 
+def low_contrast_pairs(count: int = 10) -> list[tuple[int, int]]:
+    """The ``count`` (object colour, background) pairs whose palette colours lie closest (RGB
+    distance), both orders: the pairs a decoder draws worst (an orange square on red comes out
+    faint)."""
+    d = np.linalg.norm(PALETTE[:, None, :] - PALETTE[None, :, :], axis=-1)
+    pairs = sorted(((d[i, j], i, j) for i in range(len(COLORS)) for j in range(len(COLORS)) if i != j))
+    return [(i, j) for _, i, j in pairs[:count]]
+
+
+def oversample_pairs(rng: np.random.Generator, scenes: Scenes, pairs, p: float) -> Scenes:
+    """Gives a fraction ``p`` of the scenes an object-on-background colour pair drawn from
+    ``pairs`` (first object, background); a second object keeps a colour distinct from both."""
+    n = len(scenes.attrs["kind"])
+    pick = rng.random(n) < p
+    which = rng.integers(0, len(pairs), n)
+    pairs = np.asarray(pairs, dtype=np.int64)
+    c1 = np.where(pick, pairs[which, 0], scenes.attrs["c1"])
+    bg = np.where(pick, pairs[which, 1], scenes.attrs["bg"])
+    # a fresh third colour for two-object scenes: any palette colour other than c1 and bg
+    perm = np.argsort(rng.random((n, len(COLORS))), axis=1)
+    taken = (perm == c1[:, None]) | (perm == bg[:, None])
+    third = perm[np.arange(n), np.argmax(~taken, axis=1)]
+    two = scenes.attrs["kind"] != 0
+    attrs = dict(scenes.attrs)
+    attrs["c1"], attrs["bg"] = c1, bg
+    attrs["c2"] = np.where(pick & two, third, scenes.attrs["c2"])
+    return Scenes(attrs, scenes.geom, scenes.cap_size, scenes.cap_pos)
+
+
 def scenes_from_records(rng: np.random.Generator, recs) -> Scenes:
     """Scenes that satisfy the given caption records (omitted attributes drawn at random)."""
     recs = np.asarray(recs, dtype=np.int64).reshape(-1, 8)
