@@ -59,6 +59,11 @@ public record JobKeys(String prefix, String streamName) {
         return prefix + "job-events:" + id;
     }
 
+    /** Stream of entries whose job could not be run at all (unreadable spec, crash loop). */
+    public String deadLetter() {
+        return prefix + streamName + ":dead-letter";
+    }
+
     public String queue() {
         return prefix + "queue";
     }

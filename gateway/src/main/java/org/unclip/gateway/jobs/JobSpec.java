@@ -22,6 +22,8 @@ import java.util.Objects;
  *     one decoder seed once per frame); null for the other kinds
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+// Fields added by a newer gateway are ignored, so a rolling upgrade does not strand queued jobs.
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 public record JobSpec(
         String requestId,
         String prompt,

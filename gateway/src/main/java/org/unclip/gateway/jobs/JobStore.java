@@ -457,8 +457,16 @@ public class JobStore {
         if (fields == null || fields.isEmpty()) {
             return Optional.empty();
         }
-        JobSpec spec = fields.containsKey(SPEC) ? fromJson(fields.get(SPEC)) : null;
-        return Optional.of(new StoredJob(toStatus(id, fields), spec, instant(fields.get(WAIT_UNTIL))));
+        JobSpec spec = null;
+        String specProblem = fields.containsKey(SPEC) ? null : "the job was stored without its request";
+        if (specProblem == null) {
+            try {
+                spec = fromJson(fields.get(SPEC));
+            } catch (JobStoreException e) {
+                specProblem = e.getMessage();
+            }
+        }
+        return Optional.of(new StoredJob(toStatus(id, fields), spec, instant(fields.get(WAIT_UNTIL)), specProblem));
     }
 
     /** The job's state and progress, if it has not expired. */
@@ -627,8 +635,52 @@ public class JobStore {
         return png == null ? Optional.empty() : Optional.of(Base64.getDecoder().decode(png));
     }
 
-    /** A job hash as a worker sees it. */
-    public record StoredJob(JobStatus status, JobSpec spec, Instant waitUntil) {}
+    /**
+     * A job hash as a worker sees it.
+     *
+     * @param spec the request, or null when it is missing or unreadable ({@code specProblem} says why)
+     */
+    public record StoredJob(JobStatus status, JobSpec spec, Instant waitUntil, String specProblem) {}
+
+    /**
+     * Copies a stream entry whose job cannot be run to the dead-letter stream ({@link
+     * JobKeys#deadLetter()}), with the reason, for an operator to inspect.
+     */
+    public void deadLetter(String entryId, String jobId, String reason) {
+        redis.commands()
+                .xadd(
+                        keys.deadLetter(),
+                        XAddArgs.Builder.maxlen(streamMaxLength).approximateTrimming(),
+                        Map.of("entry", entryId, STREAM_FIELD_JOB, jobId, "reason", reason, "at", millis(now())));
+    }
+
+    /**
+     * Resets the idle time of a pending entry, but only while {@code consumer} still owns it: an
+     * entry another consumer has reclaimed meanwhile is left to that consumer.
+     *
+     * @return true if the entry was still this consumer's
+     */
+    public boolean heartbeat(String entryId, String consumer) {
+        Long owned =
+                redis.commands()
+                        .eval(
+                                HEARTBEAT_SCRIPT,
+                                ScriptOutputType.INTEGER,
+                                new String[] {keys.stream()},
+                                group,
+                                entryId,
+                                consumer);
+        return owned != null && owned == 1;
+    }
+
+    /** KEYS: stream. ARGV: group, entry id, consumer. XCLAIM JUSTID only if the consumer owns the entry. */
+    private static final String HEARTBEAT_SCRIPT =
+            """
+            local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+            if #pending == 0 or pending[1][2] ~= ARGV[3] then return 0 end
+            redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'JUSTID')
+            return 1
+            """;
 
     private static JobStatus toStatus(String id, Map<String, String> fields) {
         JobState state = JobState.fromWireName(fields.getOrDefault(STATE, "")).orElse(JobState.QUEUED);

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -39,7 +40,8 @@ public class JobWaiter {
     private final JobStore store;
     private final RedisConnections redis;
     private final Duration pollInterval;
-    private final Map<String, CompletableFuture<JobOutcome>> waiting = new ConcurrentHashMap<>();
+    // every request waiting for a job, several per job when clients wait twice (or poll and wait)
+    private final Map<String, Set<CompletableFuture<JobOutcome>>> waiting = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler;
     private final ExecutorService checkers;
     private volatile StatefulRedisPubSubConnection<String, String> pubSub;
@@ -65,7 +67,7 @@ public class JobWaiter {
         if (connection != null) {
             connection.close();
         }
-        waiting.values().forEach(f -> f.cancel(false));
+        waiting.values().forEach(futures -> futures.forEach(f -> f.cancel(false)));
     }
 
     /**
@@ -77,8 +79,12 @@ public class JobWaiter {
     public CompletableFuture<JobOutcome> await(String jobId, Duration timeout) {
         subscribe();
         CompletableFuture<JobOutcome> future = new CompletableFuture<>();
-        waiting.put(jobId, future);
-        future.whenComplete((status, error) -> waiting.remove(jobId, future));
+        waiting.compute(jobId, (id, futures) -> {
+            Set<CompletableFuture<JobOutcome>> all = futures == null ? ConcurrentHashMap.newKeySet() : futures;
+            all.add(future);
+            return all;
+        });
+        future.whenComplete((status, error) -> forget(jobId, future));
         future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         checkers.execute(() -> check(jobId));
         return future;
@@ -86,7 +92,14 @@ public class JobWaiter {
 
     /** Number of requests this replica is waiting for. */
     public int waitingCount() {
-        return waiting.size();
+        return waiting.values().stream().mapToInt(Set::size).sum();
+    }
+
+    private void forget(String jobId, CompletableFuture<JobOutcome> future) {
+        waiting.computeIfPresent(jobId, (id, futures) -> {
+            futures.remove(future);
+            return futures.isEmpty() ? null : futures;
+        });
     }
 
     private void poll() {
@@ -99,25 +112,24 @@ public class JobWaiter {
     }
 
     private void check(String jobId) {
-        CompletableFuture<JobOutcome> future = waiting.get(jobId);
-        if (future == null || future.isDone()) {
+        Set<CompletableFuture<JobOutcome>> futures = waiting.get(jobId);
+        if (futures == null || futures.stream().allMatch(CompletableFuture::isDone)) {
             return;
         }
         try {
             Optional<JobState> state = store.state(jobId);
             if (state.isEmpty()) {
-                future.completeExceptionally(gone(jobId));
+                throw gone(jobId);
             } else if (state.get().isTerminal()) {
                 JobStatus status = store.status(jobId).orElseThrow(() -> gone(jobId));
-                if (status.state() == JobState.SUCCEEDED) {
-                    List<StoredImage> images = store.results(jobId).orElseThrow(() -> gone(jobId));
-                    future.complete(new JobOutcome(status, images));
-                } else {
-                    future.complete(new JobOutcome(status, List.of()));
-                }
+                JobOutcome outcome =
+                        status.state() == JobState.SUCCEEDED
+                                ? new JobOutcome(status, store.results(jobId).orElseThrow(() -> gone(jobId)))
+                                : new JobOutcome(status, List.of());
+                List.copyOf(futures).forEach(f -> f.complete(outcome));
             }
         } catch (JobGoneException e) {
-            future.completeExceptionally(e);
+            List.copyOf(futures).forEach(f -> f.completeExceptionally(e));
         } catch (RuntimeException e) {
             LOG.debugf("could not check job %s: %s", jobId, e.getMessage());
         }

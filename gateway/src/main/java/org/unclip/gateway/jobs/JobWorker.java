@@ -8,7 +8,6 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAutoClaimArgs;
-import io.lettuce.core.XClaimArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -302,15 +301,16 @@ public class JobWorker {
     private void handle(Consumer<String> consumer, StreamMessage<String, String> message) {
         String jobId = message.getBody() == null ? null : message.getBody().get(JobStore.STREAM_FIELD_JOB);
         if (jobId == null) {
-            LOG.warnf("stream entry %s names no job; acknowledging it", message.getId());
+            LOG.warnf("stream entry %s names no job; moving it to the dead-letter stream", message.getId());
+            store.deadLetter(message.getId(), "", "the entry names no job");
         } else {
-            run(jobId, consumer.getName());
+            run(jobId, consumer.getName(), message.getId());
         }
         redis.commands().xack(store.keys().stream(), store.group(), message.getId());
     }
 
     /** Runs one job to a terminal state, unless it is already there or nobody waits for it. */
-    void run(String jobId, String worker) {
+    void run(String jobId, String worker, String entryId) {
         JobStore.StoredJob job = store.load(jobId).orElse(null);
         if (job == null) {
             LOG.warnf("job %s expired before a worker reached it; skipping", jobId);
@@ -321,7 +321,12 @@ public class JobWorker {
             return;
         }
         if (job.spec() == null) {
-            store.fail(jobId, ApiError.server(500, "The job was stored without its request.", "corrupt_job"));
+            // A spec this gateway cannot read (corrupt, or written by an incompatible version): it
+            // would fail the same way on every replica, so it is not redelivered.
+            LOG.warnf("job %s (stream entry %s) cannot be run: %s; failing it and moving the entry to the dead-letter stream",
+                    jobId, entryId, job.specProblem());
+            store.deadLetter(entryId, jobId, job.specProblem());
+            store.fail(jobId, ApiError.server(500, "The job's stored request could not be read; it was not run.", "corrupt_job"));
             return;
         }
         Instant now = store.now();
@@ -340,6 +345,7 @@ public class JobWorker {
             return;
         }
         if (attempts > config.maxAttempts()) {
+            store.deadLetter(entryId, jobId, "started " + (attempts - 1) + " times without finishing");
             store.fail(
                     jobId,
                     ApiError.server(
@@ -449,13 +455,10 @@ public class JobWorker {
     private void heartbeat() {
         for (Map.Entry<String, String> entry : inFlight.entrySet()) {
             try {
-                redis
-                        .commands()
-                        .xclaim(
-                                store.keys().stream(),
-                                Consumer.from(store.group(), entry.getValue()),
-                                XClaimArgs.Builder.justid(),
-                                entry.getKey());
+                if (!store.heartbeat(entry.getKey(), entry.getValue())) {
+                    LOG.warnf("stream entry %s was reclaimed by another consumer; leaving it to that one", entry.getKey());
+                    inFlight.remove(entry.getKey(), entry.getValue());
+                }
             } catch (RuntimeException e) {
                 LOG.debugf("heartbeat for entry %s failed: %s", entry.getKey(), e.getMessage());
             }

@@ -83,6 +83,7 @@ public sealed interface Manipulation permits Manipulation.Interpolation, Manipul
      * text embedding.
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
     record TextDiff(Endpoint start, String fromText, String toText, List<Double> thetas) implements Manipulation {
         public TextDiff {
             Objects.requireNonNull(start, "start");

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lettuce.core.Consumer;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.TransactionResult;
 import io.lettuce.core.XReadArgs;
@@ -34,6 +36,7 @@ class JobRecoveryTest {
     private static TestRedis testRedis;
 
     @Inject JobStore store;
+    @Inject JobWaiter waiter;
 
     @BeforeAll
     static void connect() {
@@ -83,12 +86,43 @@ class JobRecoveryTest {
         throw new AssertionError("job " + id + " did not finish: " + redis().hgetall(store.keys().job(id)));
     }
 
-    private void awaitNothingPending() throws InterruptedException {
+    /**
+     * Waits until the entry has been delivered to a consumer (a consumer group's last-delivered id
+     * reaches it) and acknowledged, so it cannot pass before the worker has even seen the entry.
+     */
+    private void awaitAcknowledged(String entryId) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (redis().xpending(store.keys().stream(), store.group()).getCount() > 0 && System.nanoTime() < deadline) {
+        while (System.nanoTime() < deadline) {
+            if (delivered(entryId)
+                    && redis().xpending(store.keys().stream(), store.group(), Range.create(entryId, entryId), Limit.from(1)).isEmpty()) {
+                return;
+            }
             Thread.sleep(50);
         }
-        assertThat(redis().xpending(store.keys().stream(), store.group()).getCount()).isZero();
+        throw new AssertionError("stream entry " + entryId + " was not delivered and acknowledged");
+    }
+
+    /** True once the group's last-delivered id is at or past the entry. */
+    private boolean delivered(String entryId) {
+        for (Object group : redis().xinfoGroups(store.keys().stream())) {
+            List<?> fields = (List<?>) group;
+            for (int i = 0; i + 1 < fields.size(); i += 2) {
+                if ("name".equals(String.valueOf(fields.get(i))) && !store.group().equals(String.valueOf(fields.get(i + 1)))) {
+                    break;
+                }
+                if ("last-delivered-id".equals(String.valueOf(fields.get(i)))) {
+                    return compareIds(String.valueOf(fields.get(i + 1)), entryId) >= 0;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static int compareIds(String a, String b) {
+        String[] x = a.split("-");
+        String[] y = b.split("-");
+        int c = Long.compare(Long.parseLong(x[0]), Long.parseLong(y[0]));
+        return c != 0 ? c : Long.compare(Long.parseLong(x[1]), Long.parseLong(y[1]));
     }
 
     @Test
@@ -114,21 +148,22 @@ class JobRecoveryTest {
         assertThat(job).containsEntry(JobStore.STATE, "succeeded").containsEntry(JobStore.ATTEMPTS, "1");
         assertThat(job.get(JobStore.WORKER)).isNotEqualTo("crashed-worker");
         assertThat(store.results(id)).hasValueSatisfying(images -> assertThat(images).singleElement().satisfies(i -> assertThat(i.seed()).isEqualTo(3L)));
-        awaitNothingPending();
+        awaitAcknowledged(delivered.get(0).getId());
     }
 
     @Test
     void jobThatKeepsCrashingWorkers_isFailedInsteadOfRunAgain() throws Exception {
         String id = storeJob(Map.of(JobStore.ATTEMPTS, "3"));
 
-        redis().xadd(store.keys().stream(), Map.of(JobStore.STREAM_FIELD_JOB, id));
+        String entry = redis().xadd(store.keys().stream(), Map.of(JobStore.STREAM_FIELD_JOB, id));
         Map<String, String> job = awaitTerminal(id);
 
         assertThat(job)
                 .containsEntry(JobStore.STATE, "failed")
                 .containsEntry(JobStore.ERROR_STATUS, "500")
                 .containsEntry(JobStore.ERROR_CODE, "too_many_attempts");
-        awaitNothingPending();
+        awaitAcknowledged(entry);
+        assertThat(deadLetters()).anySatisfy(e -> assertThat(e).containsEntry("entry", entry).containsEntry("job", id));
     }
 
     @Test
@@ -148,13 +183,76 @@ class JobRecoveryTest {
     void redeliveredEntryOfAFinishedJob_isAcknowledgedWithoutRunning() throws Exception {
         String id = storeJob(Map.of(JobStore.STATE, "succeeded"));
 
-        redis().xadd(store.keys().stream(), Map.of(JobStore.STREAM_FIELD_JOB, id));
-        awaitNothingPending();
-        Thread.sleep(200);
+        String entry = redis().xadd(store.keys().stream(), Map.of(JobStore.STREAM_FIELD_JOB, id));
+        awaitAcknowledged(entry);
 
         assertThat(redis().hgetall(store.keys().job(id)))
                 .containsEntry(JobStore.STATE, "succeeded")
                 .containsEntry(JobStore.ATTEMPTS, "0");
+    }
+
+    private List<Map<String, String>> deadLetters() {
+        return redis().xrange(store.keys().deadLetter(), Range.create("-", "+")).stream().map(StreamMessage::getBody).toList();
+    }
+
+    @Test
+    void jobWhoseSpecCannotBeRead_failsOnceAndGoesToTheDeadLetterStream() throws Exception {
+        String id = storeJob(Map.of(JobStore.SPEC, "{\"prompt\": 12, \"seeds\": \"not a list\""));
+
+        String entry = redis().xadd(store.keys().stream(), Map.of(JobStore.STREAM_FIELD_JOB, id));
+        Map<String, String> job = awaitTerminal(id);
+        awaitAcknowledged(entry);
+
+        assertThat(job)
+                .containsEntry(JobStore.STATE, "failed")
+                .containsEntry(JobStore.ERROR_CODE, "corrupt_job")
+                .containsEntry(JobStore.ATTEMPTS, "0");
+        assertThat(deadLetters()).anySatisfy(e -> assertThat(e).containsEntry("entry", entry).containsEntry("job", id).containsKey("reason"));
+    }
+
+    @Test
+    void specWithFieldsOfANewerVersion_stillRuns() throws Exception {
+        String spec = new ObjectMapper().writeValueAsString(JobSpec.generation("req_newer", "a red circle", 64, List.of(4L)));
+        String newer = spec.substring(0, spec.length() - 1) + ",\"a_field_from_the_future\":{\"x\":1}}";
+        String id = storeJob(Map.of(JobStore.SPEC, newer));
+
+        redis().xadd(store.keys().stream(), Map.of(JobStore.STREAM_FIELD_JOB, id));
+
+        assertThat(awaitTerminal(id)).containsEntry(JobStore.STATE, "succeeded");
+    }
+
+    @Test
+    void heartbeat_neverTakesBackAnEntryAnotherConsumerReclaimed() {
+        store.ensureGroup();
+        redis().multi();
+        redis().xadd(store.keys().stream(), Map.of(JobStore.STREAM_FIELD_JOB, "hb-" + UUID.randomUUID()));
+        redis().xreadgroup(Consumer.from(store.group(), "old-owner"), XReadArgs.Builder.count(1), XReadArgs.StreamOffset.lastConsumed(store.keys().stream()));
+        TransactionResult result = redis().exec();
+        String entry = result.get(0);
+        redis().xclaim(store.keys().stream(), Consumer.from(store.group(), "new-owner"), 0, entry);
+
+        boolean stale = store.heartbeat(entry, "old-owner");
+        boolean owner = store.heartbeat(entry, "new-owner");
+
+        assertThat(stale).isFalse();
+        assertThat(owner).isTrue();
+        assertThat(redis().xpending(store.keys().stream(), store.group(), Range.create(entry, entry), Limit.from(1)))
+                .singleElement()
+                .satisfies(p -> assertThat(p.getConsumer()).isEqualTo("new-owner"));
+        redis().xack(store.keys().stream(), store.group(), entry);
+    }
+
+    @Test
+    void twoWaitersOnOneJob_areBothWoken() throws Exception {
+        String id = storeJob(Map.of(JobStore.STATE, JobState.RUNNING.wireName()));
+        var first = waiter.await(id, Duration.ofSeconds(10));
+        var second = waiter.await(id, Duration.ofSeconds(10));
+
+        store.succeed(id, List.of(new ImageResult(new byte[] {1, 2, 3}, 9L, 64, 64)));
+
+        assertThat(first.get(10, java.util.concurrent.TimeUnit.SECONDS).status().state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(second.get(10, java.util.concurrent.TimeUnit.SECONDS).status().state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(waiter.waitingCount()).isZero();
     }
 
     @Test
