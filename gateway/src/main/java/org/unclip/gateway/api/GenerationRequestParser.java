@@ -158,7 +158,7 @@ public final class GenerationRequestParser {
         int n = integer(body, "n", 1, 1, maxImages);
         ImageSize size = size(body.get("size"));
         ResponseFormat format = responseFormat(body.get("response_format"));
-        String model = optionalString(body, "model");
+        String model = Models.check(optionalString(body, "model"));
         String user = optionalString(body, "user");
         for (String field : IGNORED_STRING_FIELDS) {
             optionalString(body, field);

@@ -113,7 +113,7 @@ public final class ManipulationRequestParser {
                 images,
                 common.size(body.get("size")),
                 common.responseFormat(body.get("response_format")),
-                GenerationRequestParser.optionalString(body, "model"),
+                Models.check(GenerationRequestParser.optionalString(body, "model")),
                 GenerationRequestParser.optionalString(body, "user"),
                 GenerationRequestParser.seed(body.get("seed")),
                 GenerationRequestParser.steps(body, "prior_steps"),

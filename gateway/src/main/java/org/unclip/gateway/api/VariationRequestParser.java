@@ -84,7 +84,7 @@ public final class VariationRequestParser {
         int upsamplerSteps = integer(fields, "upsampler_steps", 0, 0, Integer.MAX_VALUE);
         float guidance = guidance(fields, "decoder_guidance_scale");
         return new VariationRequest(
-                png, dims[0], n, size, format, fields.get("model"), fields.get("user"), seed, decoderSteps, upsamplerSteps, guidance);
+                png, dims[0], n, size, format, Models.check(fields.get("model")), fields.get("user"), seed, decoderSteps, upsamplerSteps, guidance);
     }
 
     /** The uploaded image: its size first, its bytes on demand. */

@@ -70,6 +70,20 @@ class GenerationRequestParserTest {
     }
 
     @Test
+    void unknownModel_isOpenAisModelNotFound() {
+        assertThatThrownBy(() -> parse("{\"prompt\":\"x\",\"model\":\"dall-e-9\"}"))
+                .isInstanceOfSatisfying(
+                        org.unclip.gateway.errors.ApiException.class,
+                        e -> {
+                            assertThat(e.error().status()).isEqualTo(404);
+                            assertThat(e.error().code()).isEqualTo("model_not_found");
+                            assertThat(e.error().param()).isEqualTo("model");
+                            assertThat(e.error().message()).contains("dall-e-9");
+                        });
+        assertThat(parse("{\"prompt\":\"x\",\"model\":\"unclip\"}").model()).isEqualTo("unclip");
+    }
+
+    @Test
     void promptAtTheLimit_isAccepted_countingCharactersNotBytes() {
         String prompt = "é".repeat(1000);
 
