@@ -5,7 +5,10 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Iterator;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import org.unclip.core.tensor.Tensor;
 
 /**
@@ -67,17 +70,48 @@ public final class Png {
         return (int) Math.floor(v * 255f + 0.5f);
     }
 
+    /** Largest side {@link #decode(byte[])} accepts; larger images are refused from their header. */
+    public static final int MAX_DECODED_SIDE = 2048;
+
     /**
      * Decodes any image ImageIO reads (PNG, JPEG, ...) into RGB {@code [3,H,W]} in [−1, 1]
-     * ({@code p/127.5 − 1}); grey images are expanded, alpha is dropped.
+     * ({@code p/127.5 − 1}); grey images are expanded, alpha is dropped. Images with a side over
+     * {@link #MAX_DECODED_SIDE} are refused before any pixel is decoded.
      *
-     * @throws IllegalArgumentException when the bytes are not a readable image
+     * @throws IllegalArgumentException when the bytes are not a readable image, or too large
      */
     public static Tensor decode(byte[] bytes) {
+        return decode(bytes, MAX_DECODED_SIDE);
+    }
+
+    /**
+     * Like {@link #decode(byte[])}, refusing images with a side over {@code maxSide}: the size is
+     * read from the header (an {@link ImageReader}), so a small file that claims a huge image costs
+     * no memory.
+     */
+    public static Tensor decode(byte[] bytes, int maxSide) {
         BufferedImage img;
-        try {
-            img = ImageIO.read(new ByteArrayInputStream(bytes));
-        } catch (IOException e) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new IllegalArgumentException("not a readable image (PNG or JPEG expected)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                if (width < 1 || height < 1 || width > maxSide || height > maxSide) {
+                    throw new IllegalArgumentException(
+                            "the image is " + width + "x" + height + " pixels; at most " + maxSide + " pixels a side are accepted");
+                }
+                img = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot decode image: " + e.getMessage(), e);
         }
         if (img == null) {

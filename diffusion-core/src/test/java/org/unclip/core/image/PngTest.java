@@ -66,4 +66,31 @@ class PngTest {
         assertThatThrownBy(() -> Png.encode(Tensor.filled(Float.NaN, 3, 2, 2)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("non-finite");
     }
+
+    /** A real 8×8 PNG whose header is rewritten to claim {@code side}×{@code side} (CRC fixed). */
+    static byte[] claimingSide(int side) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), "png", out);
+        byte[] png = out.toByteArray();
+        java.nio.ByteBuffer.wrap(png).putInt(16, side).putInt(20, side);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 17); // "IHDR" and its 13 data bytes
+        java.nio.ByteBuffer.wrap(png).putInt(29, (int) crc.getValue());
+        return png;
+    }
+
+    @Test
+    void aSmallFileClaimingAHugeImage_isRefusedFromItsHeader() throws Exception {
+        byte[] png = claimingSide(16000);
+        long before = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+
+        assertThatThrownBy(() -> Png.decode(png))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("16000x16000")
+                .hasMessageContaining("at most " + Png.MAX_DECODED_SIDE);
+        assertThat(png.length).isLessThan(200);
+        assertThatThrownBy(() -> Png.decode(claimingSide(64), 32)).hasMessageContaining("64x64");
+        assertThat(Png.decode(claimingSide(8)).shape()).containsExactly(3, 8, 8);
+        assertThat(Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory() - before).isLessThan(256L << 20);
+    }
 }

@@ -20,7 +20,7 @@ final class ApiSchemas {
     static final String GUIDANCE = "Classifier-free guidance scale of this stage; 0 or absent = the family's default; 1 = no guidance.";
     static final String PRESET = "`fast` or `quality`: the family's step counts for every stage where no steps are given.";
     static final String FORMAT = "`b64_json` (default): the PNG inline; `url`: a URL under /v1/images/results that lives for `unclip.jobs.result-ttl`.";
-    static final String PNG_BASE64 = "A square PNG of at most 4 MB, base64-encoded (a `data:image/png;base64,` prefix is allowed).";
+    static final String PNG_BASE64 = "A square PNG of at most 4 MB and 2048 pixels a side, base64-encoded (a `data:image/png;base64,` prefix is allowed).";
 
     @Schema(name = "CreateImageRequest", description = "POST /v1/images/generations. Unknown fields are rejected.")
     record Generation(
@@ -48,7 +48,7 @@ final class ApiSchemas {
 
     @Schema(name = "CreateImageVariationRequest", description = "POST /v1/images/variations, as multipart/form-data. Other fields are ignored.")
     record Variation(
-            @Schema(required = true, type = SchemaType.STRING, format = "binary", description = "A square PNG file of at most 4 MB.")
+            @Schema(required = true, type = SchemaType.STRING, format = "binary", description = "A square PNG file of at most 4 MB and 2048 pixels a side.")
                     byte[] image,
             @Schema(minimum = "1", maximum = "10", defaultValue = "1", description = "Number of variations.") Integer n,
             @Schema(enumeration = {"256x256", "64x64"}, defaultValue = "256x256", description = SIZES) String size,
@@ -150,7 +150,7 @@ final class ApiSchemas {
             description = "POST /v1/jobs as multipart/form-data: a variation job, the form of /v1/images/variations plus `type` "
                     + "and `previews`. Other fields are ignored.")
     record VariationJob(
-            @Schema(required = true, type = SchemaType.STRING, format = "binary", description = "A square PNG file of at most 4 MB.")
+            @Schema(required = true, type = SchemaType.STRING, format = "binary", description = "A square PNG file of at most 4 MB and 2048 pixels a side.")
                     byte[] image,
             @Schema(minimum = "1", maximum = "10", defaultValue = "1", description = "Number of variations.") Integer n,
             @Schema(enumeration = {"256x256", "64x64"}, defaultValue = "256x256", description = SIZES) String size,

@@ -19,6 +19,12 @@ import org.unclip.gateway.errors.ApiException;
  */
 public final class VariationRequestParser {
 
+    /**
+     * Largest side of an input image, checked from the PNG header before anything decodes it (the
+     * text encoder checks it again): a 250 KB file can claim 16000×16000 pixels.
+     */
+    static final int MAX_IMAGE_SIDE = 2048;
+
     /** Largest accepted input image, as OpenAI's limit for dall-e-2 variations. */
     public static final int MAX_IMAGE_BYTES = 4 * 1024 * 1024;
 
@@ -73,6 +79,12 @@ public final class VariationRequestParser {
         if (dims[0] != dims[1]) {
             throw invalid(
                     "Invalid 'image': uploaded image must be square, but it is " + dims[0] + "x" + dims[1] + " pixels.",
+                    "image",
+                    "invalid_image_dimensions");
+        }
+        if (dims[0] > MAX_IMAGE_SIDE) {
+            throw invalid(
+                    "Invalid 'image': the image is " + dims[0] + "x" + dims[1] + " pixels; at most " + MAX_IMAGE_SIDE + " pixels a side are accepted.",
                     "image",
                     "invalid_image_dimensions");
         }

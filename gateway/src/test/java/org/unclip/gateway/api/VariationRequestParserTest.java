@@ -98,6 +98,20 @@ class VariationRequestParserTest {
     }
 
     @Test
+    void aSmallPngClaimingAHugeImage_isRefusedFromItsHeader() throws IOException {
+        byte[] png = png(8, 8);
+        java.nio.ByteBuffer.wrap(png).putInt(16, 16000).putInt(20, 16000); // IHDR width, height
+
+        ApiException e = rejected(png, Map.of());
+
+        assertThat(e.error().status()).isEqualTo(400);
+        assertThat(e.error().code()).isEqualTo("invalid_image_dimensions");
+        assertThat(e.error().message()).contains("16000x16000").contains("at most " + VariationRequestParser.MAX_IMAGE_SIDE);
+        assertThat(parser.parse(source(png(VariationRequestParser.MAX_IMAGE_SIDE, VariationRequestParser.MAX_IMAGE_SIDE)), Map.of()).side())
+                .isEqualTo(VariationRequestParser.MAX_IMAGE_SIDE);
+    }
+
+    @Test
     void exactly4MB_isAccepted() throws IOException {
         byte[] limit = java.util.Arrays.copyOf(png(8, 8), VariationRequestParser.MAX_IMAGE_BYTES);
         assertThat(parser.parse(source(limit), Map.of()).side()).isEqualTo(8);
