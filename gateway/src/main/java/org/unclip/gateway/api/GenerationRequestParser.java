@@ -329,8 +329,14 @@ public final class GenerationRequestParser {
         return OptionalLong.of(node.longValue());
     }
 
+    /** Most denoising steps a request may ask of one stage: the 1000 training timesteps of a schedule. */
+    static final int MAX_STEPS = 1000;
+
+    /** Largest guidance scale a request may give (the shipped family uses 2 to 4). */
+    static final double MAX_GUIDANCE = 100;
+
     static int steps(ObjectNode body, String field) {
-        return integer(body, field, 0, 0, Integer.MAX_VALUE);
+        return integer(body, field, 0, 0, MAX_STEPS);
     }
 
     static int integer(ObjectNode body, String field, int defaultValue, int min, int max) {
@@ -368,9 +374,10 @@ public final class GenerationRequestParser {
             throw wrongType(field, "a number", node);
         }
         double value = node.doubleValue();
-        if (!(value >= 0) || value > Float.MAX_VALUE) {
+        if (!(value >= 0) || value > MAX_GUIDANCE) {
             throw invalid(
-                    "Invalid '" + field + "': expected a number >= 0 (0 means the model family's default), but got "
+                    "Invalid '" + field + "': expected a number from 0 to " + (int) MAX_GUIDANCE
+                            + " (0 means the model family's default), but got "
                             + node.asText() + " instead.",
                     field,
                     "invalid_value");

@@ -92,8 +92,8 @@ public final class VariationRequestParser {
         ImageSize size = size(fields.get("size"));
         ResponseFormat format = responseFormat(fields.get("response_format"));
         OptionalLong seed = seed(fields.get("seed"));
-        int decoderSteps = integer(fields, "decoder_steps", 0, 0, Integer.MAX_VALUE);
-        int upsamplerSteps = integer(fields, "upsampler_steps", 0, 0, Integer.MAX_VALUE);
+        int decoderSteps = integer(fields, "decoder_steps", 0, 0, GenerationRequestParser.MAX_STEPS);
+        int upsamplerSteps = integer(fields, "upsampler_steps", 0, 0, GenerationRequestParser.MAX_STEPS);
         float guidance = guidance(fields, "decoder_guidance_scale");
         return new VariationRequest(
                 png, dims[0], n, size, format, Models.check(fields.get("model")), fields.get("user"), seed, decoderSteps, upsamplerSteps, guidance);
@@ -206,9 +206,10 @@ public final class VariationRequestParser {
             throw invalid(
                     "Invalid type for '" + field + "': expected a number, but got '" + value + "' instead.", field, "invalid_type");
         }
-        if (!(parsed >= 0) || parsed > Float.MAX_VALUE) {
+        if (!(parsed >= 0) || parsed > GenerationRequestParser.MAX_GUIDANCE) {
             throw invalid(
-                    "Invalid '" + field + "': expected a number >= 0 (0 means the model family's default), but got " + value
+                    "Invalid '" + field + "': expected a number from 0 to " + (int) GenerationRequestParser.MAX_GUIDANCE
+                            + " (0 means the model family's default), but got " + value
                             + " instead.",
                     field,
                     "invalid_value");
