@@ -355,7 +355,7 @@ class ImagesResourceTest {
 
     @Test
     void decoderAnsweringTooFewImages_maps_to502() throws Exception {
-        HttpResponse<String> response = post("{\"prompt\":\"a red circle\",\"n\":2,\"size\":\"64x64\",\"decoder_steps\":4242}");
+        HttpResponse<String> response = post("{\"prompt\":\"a red circle\",\"n\":2,\"size\":\"64x64\",\"decoder_steps\":942}");
 
         assertOpenAiError(response, 502, "server_error", null, "returned 1 images for 2 seeds");
     }

@@ -116,7 +116,7 @@ class JobPipeliningTest {
     @Test
     void aDecoderAtCapacity_isWaitedFor_andTheJobSucceeds() throws Exception {
         int before = stages.decoderRefusals.get();
-        String id = submit("{\"prompt\":\"a busy green triangle\",\"size\":\"64x64\",\"decoder_steps\":4343}");
+        String id = submit("{\"prompt\":\"a busy green triangle\",\"size\":\"64x64\",\"decoder_steps\":943}");
         await("the job to succeed", Duration.ofSeconds(15), () -> inState(id, "succeeded"));
         assertThat(stages.decoderRefusals.get() - before).as("RESOURCE_EXHAUSTED answers waited out").isEqualTo(3);
         assertThat(job(id).get("data")).hasSize(1);

@@ -46,8 +46,8 @@ import org.unclip.api.v1.TextEncoding;
  *   <li>prompt containing "offline": text encoder always answers UNAVAILABLE
  *   <li>prior steps outside [2, 200] (0 = default): prior answers INVALID_ARGUMENT
  *   <li>decoder guidance scale 99: decoder answers INTERNAL
- *   <li>decoder steps 4242: decoder answers an image too few
- *   <li>decoder steps 4343: the decoder is at capacity (RESOURCE_EXHAUSTED) for the first three
+ *   <li>decoder steps 942: decoder answers an image too few
+ *   <li>decoder steps 943: the decoder is at capacity (RESOURCE_EXHAUSTED) for the first three
  *       calls of each seed list, then works; refusals are counted in {@link #decoderRefusals}
  *   <li>prior steps 150 or prior guidance scale 77: the prior is slow (150 steps of 50 ms, 7.5 s in
  *       all), stops as soon as its call is cancelled and counts that in {@link #priorCancellations}
@@ -374,7 +374,7 @@ public final class FakeStages implements AutoCloseable {
                 response.onError(Status.INTERNAL.withDescription("ONNX Runtime failed: out of memory").asRuntimeException());
                 return;
             }
-            if (request.getDecoderSteps() == 4343
+            if (request.getDecoderSteps() == 943
                     && busyCalls.computeIfAbsent(request.getSeedsList().toString(), k -> new AtomicInteger())
                             .getAndIncrement() < 3) {
                 decoderRefusals.incrementAndGet();
@@ -401,7 +401,7 @@ public final class FakeStages implements AutoCloseable {
                             .setProgress(Progress.newBuilder().setStage("upsampler-1").setStep(1).setTotalSteps(1))
                             .build());
             int size = request.getSize() == 0 ? 256 : request.getSize();
-            int count = request.getDecoderSteps() == 4242 ? n - 1 : n;
+            int count = request.getDecoderSteps() == 942 ? n - 1 : n;
             DecoderResult.Builder result = DecoderResult.newBuilder();
             for (int i = 0; i < count; i++) {
                 long seed = request.getSeeds(i);
