@@ -235,13 +235,7 @@ public final class ManipulationRequestParser {
                     field,
                     "invalid_image_dimensions");
         }
-        if (dims[0] > VariationRequestParser.MAX_IMAGE_SIDE) {
-            throw invalid(
-                    "Invalid '" + field + "': the image is " + dims[0] + "x" + dims[1] + " pixels; at most "
-                            + VariationRequestParser.MAX_IMAGE_SIDE + " pixels a side are accepted.",
-                    field,
-                    "invalid_image_dimensions");
-        }
+        VariationRequestParser.requireSideWithinLimit(dims, field);
         return png;
     }
 

@@ -82,12 +82,7 @@ public final class VariationRequestParser {
                     "image",
                     "invalid_image_dimensions");
         }
-        if (dims[0] > MAX_IMAGE_SIDE) {
-            throw invalid(
-                    "Invalid 'image': the image is " + dims[0] + "x" + dims[1] + " pixels; at most " + MAX_IMAGE_SIDE + " pixels a side are accepted.",
-                    "image",
-                    "invalid_image_dimensions");
-        }
+        requireSideWithinLimit(dims, "image");
         int n = integer(fields, "n", 1, 1, maxImages);
         ImageSize size = size(fields.get("size"));
         ResponseFormat format = responseFormat(fields.get("response_format"));
@@ -104,6 +99,17 @@ public final class VariationRequestParser {
         long size();
 
         byte[] bytes();
+    }
+
+    /** Refuses an input image whose header claims more than {@link #MAX_IMAGE_SIDE} pixels a side. */
+    static void requireSideWithinLimit(int[] dims, String field) {
+        if (dims[0] > MAX_IMAGE_SIDE || dims[1] > MAX_IMAGE_SIDE) {
+            throw invalid(
+                    "Invalid '" + field + "': the image is " + dims[0] + "x" + dims[1] + " pixels; at most " + MAX_IMAGE_SIDE
+                            + " pixels a side are accepted.",
+                    field,
+                    "invalid_image_dimensions");
+        }
     }
 
     /** Width and height from a PNG's IHDR chunk, or null when the bytes are not a PNG. */
