@@ -130,9 +130,21 @@ public interface GatewayConfig {
         @WithDefault("15s")
         Duration claimInterval();
 
-        /** A job delivered more often than this (crash loop) is failed instead of run again. */
+        /**
+         * A job whose runs ended this many times without a word (their worker crashed: a crash
+         * loop) is failed instead of run again. A job handed back by a gateway that shut down
+         * does not count.
+         */
         @WithDefault("3")
         int maxAttempts();
+
+        /**
+         * On shutdown, how long running jobs may take to finish before they are handed back to the
+         * queue (their stage calls stopped; another gateway resumes them after their last finished
+         * stage).
+         */
+        @WithDefault("5s")
+        Duration shutdownGrace();
 
         /** How often a worker checks whether its running jobs were cancelled (from any replica). */
         @WithDefault("200ms")
@@ -153,9 +165,20 @@ public interface GatewayConfig {
         @WithDefault("10m")
         Duration decoderDeadline();
 
-        /** Attempts per stage call when the stage answers UNAVAILABLE (1 = no retry). */
+        /**
+         * Tries of a stage call that keeps answering UNAVAILABLE, at least (1 = no retry unless
+         * {@code unavailable-retry-for} allows more).
+         */
         @WithDefault("3")
         int maxAttempts();
+
+        /**
+         * How long a stage call that answers UNAVAILABLE (its replicas restarting, a rollout) keeps
+         * being tried, back-off doubling from {@code retry-backoff} up to 2 s, before the job fails;
+         * a stage back within this time costs the job only the wait.
+         */
+        @WithDefault("60s")
+        Duration unavailableRetryFor();
 
         /** Back-off before the first retry; doubled for each further one. */
         @WithDefault("250ms")

@@ -14,6 +14,8 @@ import java.util.Objects;
  *   <li>{@code <prefix>job-events:<id>} — stream: the job's events, read by SSE subscribers
  *   <li>{@code <prefix>queue} — sorted set: ids of queued jobs scored by submission time
  *   <li>{@code <prefix>idem:<hash>} — string: job id and request fingerprint of an Idempotency-Key
+ *   <li>{@code <prefix>checkpoint:<id>:<stage>} — string: a finished stage's output (a serialized
+ *       gRPC response), so a job taken over by another gateway resumes after its last finished stage
  * </ul>
  */
 public record JobKeys(String prefix, String streamName) {
@@ -45,6 +47,11 @@ public record JobKeys(String prefix, String streamName) {
      */
     public String input(String id, int index) {
         return index == 0 ? input(id) : input(id) + ":" + index;
+    }
+
+    /** The output of {@code stage} of a job, kept as long as the job. */
+    public String checkpoint(String id, String stage) {
+        return prefix + "checkpoint:" + id + ":" + stage;
     }
 
     public String stream() {

@@ -34,7 +34,8 @@ import org.unclip.gateway.redis.RedisConnections;
  * <p>The job hash {@code <prefix>job:<id>} holds: {@code id}, {@code request_id}, {@code state}
  * ({@link JobState} in lower case), {@code spec} ({@link JobSpec} as JSON), {@code n}, {@code
  * created_at}, {@code updated_at}, {@code wait_until}, {@code started_at}, {@code finished_at}
- * (epoch milliseconds), {@code worker} (consumer name), {@code attempts}, the progress fields
+ * (epoch milliseconds), {@code worker} (consumer name), {@code attempts} (runs started, the number
+ * of the latest {@link Attempt}), {@code crashes} (runs that ended without a word), the progress fields
  * {@code stage}, {@code step}, {@code total_steps}, and on failure {@code error_status}, {@code
  * error_type}, {@code error_message}, {@code error_param}, {@code error_code}. Every write renews
  * the hash's TTL ({@code unclip.jobs.job-ttl}), so a hash never outlives it by accident.
@@ -66,6 +67,7 @@ public class JobStore {
     static final String FINISHED_AT = "finished_at";
     static final String WORKER = "worker";
     static final String ATTEMPTS = "attempts";
+    static final String CRASHES = "crashes";
     static final String STAGE = "stage";
     static final String STEP = "step";
     static final String TOTAL_STEPS = "total_steps";
@@ -286,25 +288,88 @@ public class JobStore {
             """;
 
     /**
-     * Writes fields to a job hash unless the job was cancelled (or has expired), optionally
-     * leaving the queue, appending an event and publishing the id on the finish channel.
-     * KEYS: job, queue, events stream. ARGV: ttl, event type ('' = none), event data, events
-     * cap, job id, leave queue ('1'), channel ('' = none), then field/value pairs.
-     * Answers 1 when written, 0 when cancelled, -1 when gone.
+     * Writes fields to a job hash for one run of the job, optionally with its result, leaving the
+     * queue, appending an event and publishing the id on the finish channel. With a token (worker
+     * and attempt) the job must be running under exactly that token; without one it must not have
+     * ended. KEYS: job, queue, events stream, result. ARGV: ttl, event type ('' = none), event
+     * data, events cap, job id, leave queue ('1'), channel ('' = none), token worker ('' = none),
+     * token attempt, result ttl, count of job field arguments, then the job's field/value pairs,
+     * then the result's (none = no result written). Answers 1 when written, 0 when cancelled, -2
+     * when another run owns the job or it has ended, -1 when gone.
      */
     private static final String GUARDED_UPDATE_SCRIPT =
             """
             local state = redis.call('HGET', KEYS[1], 'state')
             if not state then return -1 end
             if state == 'cancelled' then return 0 end
-            redis.call('HSET', KEYS[1], unpack(ARGV, 8))
+            if ARGV[8] ~= '' then
+              if state ~= 'running' or redis.call('HGET', KEYS[1], 'worker') ~= ARGV[8]
+                  or redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[9] then return -2 end
+            elseif state ~= 'queued' and state ~= 'running' then return -2 end
+            local n = tonumber(ARGV[11])
+            redis.call('HSET', KEYS[1], unpack(ARGV, 12, 11 + n))
             redis.call('PEXPIRE', KEYS[1], ARGV[1])
+            if #ARGV > 11 + n then
+              redis.call('DEL', KEYS[4])
+              redis.call('HSET', KEYS[4], unpack(ARGV, 12 + n))
+              redis.call('PEXPIRE', KEYS[4], ARGV[10])
+            end
             if ARGV[6] == '1' then redis.call('ZREM', KEYS[2], ARGV[5]) end
             if ARGV[2] ~= '' then
               redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'type', ARGV[2], 'data', ARGV[3])
               redis.call('PEXPIRE', KEYS[3], ARGV[1])
             end
             if ARGV[7] ~= '' then redis.call('PUBLISH', ARGV[7], ARGV[5]) end
+            return 1
+            """;
+
+    /**
+     * Starts a run of a queued job, or of a running one whose run never ended (its worker crashed:
+     * that counts as a crash). KEYS: job, queue, events stream. ARGV: ttl, events cap, job id,
+     * worker, now, event data, most crashes. Answers {'started', attempt, crashes}, {'crash_loop',
+     * crashes}, {state} of a job that must not run, or {'gone'}.
+     */
+    private static final String START_SCRIPT =
+            """
+            local state = redis.call('HGET', KEYS[1], 'state')
+            if not state then return {'gone'} end
+            if state ~= 'queued' and state ~= 'running' then return {state} end
+            local crashes = tonumber(redis.call('HGET', KEYS[1], 'crashes') or '0')
+            if state == 'running' then
+              crashes = crashes + 1
+              redis.call('HSET', KEYS[1], 'crashes', crashes)
+            end
+            if crashes >= tonumber(ARGV[7]) then return {'crash_loop', crashes} end
+            local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+            redis.call('HSET', KEYS[1], 'state', 'running', 'worker', ARGV[4], 'started_at', ARGV[5], 'updated_at', ARGV[5])
+            redis.call('PEXPIRE', KEYS[1], ARGV[1])
+            redis.call('ZREM', KEYS[2], ARGV[3])
+            redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 'type', 'started', 'data', ARGV[6])
+            redis.call('PEXPIRE', KEYS[3], ARGV[1])
+            return {'started', attempt, crashes}
+            """;
+
+    /**
+     * Gives a running job back to the queue (its gateway is shutting down): state queued again, a
+     * new stream entry for any consumer, the old entry acknowledged, all at once. KEYS: job, queue,
+     * events stream, job stream. ARGV: ttl, events cap, job id, token worker, token attempt, now,
+     * event data, group, old entry id, stream cap. Answers like {@link #GUARDED_UPDATE_SCRIPT}.
+     */
+    private static final String HAND_OVER_SCRIPT =
+            """
+            local state = redis.call('HGET', KEYS[1], 'state')
+            if not state then return -1 end
+            if state == 'cancelled' then return 0 end
+            if state ~= 'running' or redis.call('HGET', KEYS[1], 'worker') ~= ARGV[4]
+                or redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[5] then return -2 end
+            redis.call('HSET', KEYS[1], 'state', 'queued', 'worker', '', 'updated_at', ARGV[6])
+            redis.call('HDEL', KEYS[1], 'stage', 'step', 'total_steps')
+            redis.call('PEXPIRE', KEYS[1], ARGV[1])
+            redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'created_at') or ARGV[6], ARGV[3])
+            redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 'type', 'queued', 'data', ARGV[7])
+            redis.call('PEXPIRE', KEYS[3], ARGV[1])
+            redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[10], '*', 'job', ARGV[3])
+            redis.call('XACK', KEYS[4], ARGV[8], ARGV[9])
             return 1
             """;
 
@@ -326,7 +391,19 @@ public class JobStore {
             return state
             """;
 
-    private long guardedUpdate(String id, Map<String, String> fields, String eventType, String eventData, boolean leaveQueue, boolean publish) {
+    /**
+     * Writes {@code fields} (and {@code result}, when not empty) for the run {@code attempt}, or,
+     * with a null attempt, for a job that has not ended.
+     */
+    private Write guardedUpdate(
+            String id,
+            Attempt attempt,
+            Map<String, String> fields,
+            Map<String, String> result,
+            String eventType,
+            String eventData,
+            boolean leaveQueue,
+            boolean publish) {
         List<String> args = new ArrayList<>();
         args.add(Long.toString(jobTtl.toMillis()));
         args.add(eventType == null ? "" : eventType);
@@ -335,7 +412,16 @@ public class JobStore {
         args.add(id);
         args.add(leaveQueue ? "1" : "0");
         args.add(publish ? keys.events() : "");
+        args.add(attempt == null ? "" : attempt.worker());
+        args.add(attempt == null ? "" : Long.toString(attempt.number()));
+        args.add(Long.toString(resultTtl.toMillis()));
+        args.add(Integer.toString(2 * fields.size()));
         fields.forEach(
+                (k, v) -> {
+                    args.add(k);
+                    args.add(v);
+                });
+        result.forEach(
                 (k, v) -> {
                     args.add(k);
                     args.add(v);
@@ -345,9 +431,9 @@ public class JobStore {
                         .eval(
                                 GUARDED_UPDATE_SCRIPT,
                                 ScriptOutputType.INTEGER,
-                                new String[] {keys.job(id), keys.queue(), keys.events(id)},
+                                new String[] {keys.job(id), keys.queue(), keys.events(id), keys.result(id)},
                                 args.toArray(String[]::new));
-        return written == null ? -1 : written;
+        return Write.of(written == null ? -1 : written);
     }
 
     /**
@@ -424,6 +510,21 @@ public class JobStore {
         await(writes.toArray(RedisFuture[]::new));
     }
 
+    /**
+     * Keeps the output of a finished stage of a job (its serialized response) for the job's
+     * lifetime, so that a later run of the job (another gateway took it over) resumes after it.
+     */
+    public void checkpoint(String id, String stage, byte[] output) {
+        redis.commands().set(keys.checkpoint(id, stage), Base64.getEncoder().encodeToString(output),
+                io.lettuce.core.SetArgs.Builder.px(jobTtl.toMillis()));
+    }
+
+    /** The output of {@code stage} kept by an earlier run of the job, if any. */
+    public Optional<byte[]> checkpoint(String id, String stage) {
+        String stored = redis.commands().get(keys.checkpoint(id, stage));
+        return stored == null ? Optional.empty() : Optional.of(Base64.getDecoder().decode(stored));
+    }
+
     /** The input image of a variation job, unless it expired. */
     public Optional<byte[]> input(String id) {
         return input(id, 0);
@@ -448,6 +549,23 @@ public class JobStore {
         }
         if (count > 0) {
             redis.commands().del(names);
+        }
+    }
+
+    /**
+     * Drops what only a run of the job needed (its input images and stage checkpoints) once the job
+     * has ended; the job and result hashes keep their own TTLs.
+     */
+    public void discardWorkingData(String id, int inputImages, List<String> checkpointedStages) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < inputImages; i++) {
+            names.add(keys.input(id, i));
+        }
+        for (String stage : checkpointedStages) {
+            names.add(keys.checkpoint(id, stage));
+        }
+        if (!names.isEmpty()) {
+            redis.commands().del(names.toArray(String[]::new));
         }
     }
 
@@ -486,50 +604,67 @@ public class JobStore {
     }
 
     /**
-     * Marks the job running on {@code worker} and counts the attempt.
-     *
-     * @return the number of attempts so far, this one included; -1 if the job was cancelled or
-     *     has expired (it must not run)
+     * Starts a run of the job on {@code worker}: a queued job, or a running one whose earlier run
+     * never ended (counted as a crash). A job whose runs crashed {@code maxCrashes} times is not
+     * started again ({@link Start.CrashLoop}); a job handed back by a gateway that shut down does
+     * not count as crashed.
      */
-    public long startAttempt(String id, String worker) {
+    public Start start(String id, String worker, int maxCrashes) {
         String now = millis(now());
-        long written =
-                guardedUpdate(
-                        id,
-                        Map.of(STATE, JobState.RUNNING.wireName(), WORKER, worker, STARTED_AT, now, UPDATED_AT, now),
-                        "started",
-                        eventJson(Map.of("id", id, "state", JobState.RUNNING.wireName(), "worker", worker)),
-                        true,
-                        false);
-        if (written != 1) {
-            return -1;
-        }
-        return redis.commands().hincrby(keys.job(id), ATTEMPTS, 1);
+        List<Object> reply =
+                redis.commands()
+                        .eval(
+                                START_SCRIPT,
+                                ScriptOutputType.MULTI,
+                                new String[] {keys.job(id), keys.queue(), keys.events(id)},
+                                Long.toString(jobTtl.toMillis()),
+                                Long.toString(eventStreamMaxLength),
+                                id,
+                                worker,
+                                now,
+                                eventJson(Map.of("id", id, "state", JobState.RUNNING.wireName(), "worker", worker)),
+                                Integer.toString(maxCrashes));
+        String outcome = String.valueOf(reply.get(0));
+        return switch (outcome) {
+            case "started" -> new Start.Started(new Attempt(id, worker, number(reply.get(1))), number(reply.get(2)));
+            case "crash_loop" -> new Start.CrashLoop(number(reply.get(1)));
+            default -> new Start.NotRunnable(outcome);
+        };
+    }
+
+    private static long number(Object reply) {
+        return reply instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(reply));
     }
 
     /**
-     * Records progress of a running job, in its hash and as a {@code progress} event.
+     * Records progress of a run, in the job hash and as a {@code stage} or {@code progress} event.
      *
-     * @return false if the job was cancelled (or is gone)
+     * @return {@link Write#DONE}, or why the run should stop
      */
-    public boolean progress(String id, String stage, int step, int totalSteps) {
+    public Write progress(Attempt attempt, String stage, int step, int totalSteps) {
         String now = millis(now());
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("stage", stage);
         event.put("step", step);
         event.put("total_steps", totalSteps);
         return guardedUpdate(
-                        id,
-                        Map.of(STAGE, stage, STEP, Integer.toString(step), TOTAL_STEPS, Integer.toString(totalSteps), UPDATED_AT, now),
-                        step == 0 ? "stage" : "progress",
-                        eventJson(event),
-                        false,
-                        false)
-                == 1;
+                attempt.jobId(),
+                attempt,
+                Map.of(STAGE, stage, STEP, Integer.toString(step), TOTAL_STEPS, Integer.toString(totalSteps), UPDATED_AT, now),
+                Map.of(),
+                step == 0 ? "stage" : "progress",
+                eventJson(event),
+                false,
+                false);
     }
 
-    /** Stores the images, marks the job succeeded and tells waiting replicas. */
-    public void succeed(String id, List<ImageResult> images) {
+    /**
+     * Stores the images and marks the job succeeded, in one script (the result hash with its TTL
+     * included), and tells waiting replicas; nothing is written unless the job still runs under
+     * {@code attempt}.
+     */
+    public Write succeed(Attempt attempt, List<ImageResult> images) {
+        String id = attempt.jobId();
         Map<String, String> result = new LinkedHashMap<>();
         result.put("count", Integer.toString(images.size()));
         Base64.Encoder base64 = Base64.getEncoder();
@@ -541,11 +676,6 @@ public class JobStore {
             result.put(i + ":height", Integer.toString(image.height()));
         }
         String now = millis(now());
-        RedisAsyncCommands<String, String> async = redis.shared().async();
-        await(
-                async.del(keys.result(id)),
-                async.hset(keys.result(id), result),
-                async.pexpire(keys.result(id), resultTtl.toMillis()));
         List<Map<String, Object>> data = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             Map<String, Object> image = new LinkedHashMap<>();
@@ -557,21 +687,31 @@ public class JobStore {
         event.put("id", id);
         event.put("state", JobState.SUCCEEDED.wireName());
         event.put("data", data);
-        long written =
-                guardedUpdate(
-                        id,
-                        Map.of(STATE, JobState.SUCCEEDED.wireName(), FINISHED_AT, now, UPDATED_AT, now),
-                        "completed",
-                        eventJson(event),
-                        true,
-                        true);
-        if (written != 1) {
-            redis.commands().del(keys.result(id)); // cancelled meanwhile: nobody may fetch these
-        }
+        return guardedUpdate(
+                id,
+                attempt,
+                Map.of(STATE, JobState.SUCCEEDED.wireName(), FINISHED_AT, now, UPDATED_AT, now),
+                result,
+                "completed",
+                eventJson(event),
+                true,
+                true);
     }
 
-    /** Marks the job failed and tells waiting replicas. */
-    public void fail(String id, ApiError error) {
+    /** Marks the job failed by its run {@code attempt} and tells waiting replicas. */
+    public Write fail(Attempt attempt, ApiError error) {
+        return fail(attempt.jobId(), attempt, error);
+    }
+
+    /**
+     * Fails a job no run has started (its request is unreadable, it waited too long, it crashed too
+     * often), unless it has ended meanwhile.
+     */
+    public Write failUnstarted(String id, ApiError error) {
+        return fail(id, null, error);
+    }
+
+    private Write fail(String id, Attempt attempt, ApiError error) {
         String now = millis(now());
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put(STATE, JobState.FAILED.wireName());
@@ -586,7 +726,32 @@ public class JobStore {
         event.put("id", id);
         event.put("state", JobState.FAILED.wireName());
         event.put("error", error.body().error());
-        guardedUpdate(id, fields, "failed", eventJson(event), true, true);
+        return guardedUpdate(id, attempt, fields, Map.of(), "failed", eventJson(event), true, true);
+    }
+
+    /**
+     * Gives a job back to the queue because its gateway is shutting down: the job is queued again
+     * under a new stream entry (any gateway takes it at once), {@code entryId} is acknowledged, and
+     * the hand-over does not count as a crash.
+     */
+    public Write handOver(Attempt attempt, String entryId) {
+        Long written =
+                redis.commands()
+                        .eval(
+                                HAND_OVER_SCRIPT,
+                                ScriptOutputType.INTEGER,
+                                new String[] {keys.job(attempt.jobId()), keys.queue(), keys.events(attempt.jobId()), keys.stream()},
+                                Long.toString(jobTtl.toMillis()),
+                                Long.toString(eventStreamMaxLength),
+                                attempt.jobId(),
+                                attempt.worker(),
+                                Long.toString(attempt.number()),
+                                millis(now()),
+                                eventJson(Map.of("id", attempt.jobId(), "state", JobState.QUEUED.wireName(), "reason", "handed_over")),
+                                group,
+                                entryId,
+                                Long.toString(streamMaxLength));
+        return Write.of(written == null ? -1 : written);
     }
 
     /** The images of a succeeded job, in order, if they have not expired. */
@@ -672,6 +837,27 @@ public class JobStore {
                                 consumer);
         return owned != null && owned == 1;
     }
+
+    /**
+     * Acknowledges a stream entry, but only while {@code consumer} owns it (an entry reclaimed by
+     * another consumer is left to that one).
+     *
+     * @return true if it was acknowledged now
+     */
+    public boolean acknowledge(String entryId, String consumer) {
+        Long acked =
+                redis.commands()
+                        .eval(ACKNOWLEDGE_SCRIPT, ScriptOutputType.INTEGER, new String[] {keys.stream()}, group, entryId, consumer);
+        return acked != null && acked == 1;
+    }
+
+    /** KEYS: stream. ARGV: group, entry id, consumer. XACK only if the consumer owns the entry. */
+    private static final String ACKNOWLEDGE_SCRIPT =
+            """
+            local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+            if #pending == 0 or pending[1][2] ~= ARGV[3] then return 0 end
+            return redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+            """;
 
     /** KEYS: stream. ARGV: group, entry id, consumer. XCLAIM JUSTID only if the consumer owns the entry. */
     private static final String HEARTBEAT_SCRIPT =

@@ -74,8 +74,10 @@ public class JobWorker {
     private final Duration progressInterval;
     private final Duration previewInterval;
     private final int previewMaxSize;
-    private final List<Thread> threads = new ArrayList<>();
+    private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.Set<String> handingOver = ConcurrentHashMap.newKeySet();
     private volatile boolean running;
+    private volatile long lastLoop = System.nanoTime();
     private ScheduledExecutorService heartbeat;
     private ExecutorService jobs;
     private Semaphore slots;
@@ -158,8 +160,10 @@ public class JobWorker {
     }
 
     /**
-     * Stops taking new entries and waits briefly for the running jobs. A job still running then is
-     * abandoned; its entry stays pending and another replica reclaims it.
+     * Stops taking new entries, gives the running jobs {@code shutdown-grace} to finish, then hands
+     * the rest back to the queue: their stage calls are cancelled and each job is queued again under
+     * a new stream entry, so another gateway takes it at once and resumes it after its last finished
+     * stage. A job's state never becomes failed because its gateway shut down.
      */
     public synchronized void stop() {
         if (!running) {
@@ -179,6 +183,20 @@ public class JobWorker {
             }
         }
         threads.clear();
+        long graceEnd = System.nanoTime() + config.shutdownGrace().toNanos();
+        while (!runningJobs.isEmpty() && System.nanoTime() < graceEnd) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (Map.Entry<String, Context.CancellableContext> job : runningJobs.entrySet()) {
+            LOG.infof("job %s still runs at shutdown; handing it back to the queue", job.getKey());
+            handingOver.add(job.getKey());
+            job.getValue().cancel(Status.UNAVAILABLE.withDescription("the gateway is shutting down").asRuntimeException());
+        }
         jobs.shutdown();
         try {
             if (!jobs.awaitTermination(wait, TimeUnit.MILLISECONDS)) {
@@ -191,6 +209,25 @@ public class JobWorker {
         heartbeat.shutdownNow();
     }
 
+    /**
+     * True while the reader takes entries: it is running and has come round its loop recently
+     * (every {@code block} at the latest, unless Redis does not answer). The readiness check
+     * reports it.
+     */
+    public boolean consuming() {
+        Thread reader = threads.isEmpty() ? null : threads.get(0);
+        long sinceLoop = System.nanoTime() - lastLoop;
+        return running
+                && reader != null
+                && reader.isAlive()
+                && sinceLoop < config.block().toNanos() + Duration.ofSeconds(10).toNanos();
+    }
+
+    /** Whether this gateway runs jobs at all ({@code unclip.jobs.worker.enabled}). */
+    public boolean enabled() {
+        return config.enabled();
+    }
+
     private void consume(String consumerName) {
         Consumer<String> consumer = Consumer.from(store.group(), consumerName);
         StatefulRedisConnection<String, String> connection = null;
@@ -198,6 +235,7 @@ public class JobWorker {
         long backoff = 200;
         boolean groupReady = false;
         while (running) {
+            lastLoop = System.nanoTime();
             try {
                 if (connection == null) {
                     connection = redis.openDedicated(config.block());
@@ -248,8 +286,13 @@ public class JobWorker {
                 }
                 LOG.warnf("job worker %s: Redis unreachable (%s); retrying in %d ms", consumerName, e.getMessage(), backoff);
                 backoff = pause(backoff);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // Nothing a single read does may end the reader: without it this gateway runs no job.
                 LOG.errorf(e, "job worker %s: unexpected failure", consumerName);
+                if (connection != null) {
+                    closeQuietly(connection);
+                    connection = null;
+                }
                 backoff = pause(backoff);
             }
         }
@@ -286,6 +329,8 @@ public class JobWorker {
                     handle(consumer, message);
                 } catch (RuntimeException e) {
                     LOG.warnf("job of stream entry %s left pending: %s", message.getId(), e.getMessage());
+                } catch (Error e) {
+                    LOG.errorf(e, "job of stream entry %s left pending", message.getId());
                 } finally {
                     inFlight.remove(message.getId());
                     slots.release();
@@ -306,7 +351,9 @@ public class JobWorker {
         } else {
             run(jobId, consumer.getName(), message.getId());
         }
-        redis.commands().xack(store.keys().stream(), store.group(), message.getId());
+        // Only while the entry is still this consumer's: one another consumer reclaimed meanwhile
+        // is that consumer's to acknowledge (if it crashes, the entry must stay pending).
+        store.acknowledge(message.getId(), consumer.getName());
     }
 
     /** Runs one job to a terminal state, unless it is already there or nobody waits for it. */
@@ -326,40 +373,67 @@ public class JobWorker {
             LOG.warnf("job %s (stream entry %s) cannot be run: %s; failing it and moving the entry to the dead-letter stream",
                     jobId, entryId, job.specProblem());
             store.deadLetter(entryId, jobId, job.specProblem());
-            store.fail(jobId, ApiError.server(500, "The job's stored request could not be read; it was not run.", "corrupt_job"));
+            store.failUnstarted(jobId, ApiError.server(500, "The job's stored request could not be read; it was not run.", "corrupt_job"));
             return;
         }
         Instant now = store.now();
         if (now.isAfter(job.waitUntil())) {
-            store.fail(
+            store.failUnstarted(
                     jobId,
                     ApiError.server(
                             504,
                             "The job waited in the queue until its request gave up; it was not run.",
                             "queue_timeout"));
+            discardWorkingData(jobId, job.spec());
             return;
         }
-        long attempts = store.startAttempt(jobId, worker);
-        if (attempts < 0) {
-            LOG.infof("job %s was cancelled (or expired) before it started; not running it", jobId);
+        Start start = store.start(jobId, worker, config.maxAttempts());
+        if (start instanceof Start.NotRunnable notRunnable) {
+            LOG.infof("job %s is %s; not running it", jobId, notRunnable.state());
+            if (!"gone".equals(notRunnable.state())) {
+                discardWorkingData(jobId, job.spec());
+            }
             return;
         }
-        if (attempts > config.maxAttempts()) {
-            store.deadLetter(entryId, jobId, "started " + (attempts - 1) + " times without finishing");
-            store.fail(
+        if (start instanceof Start.CrashLoop loop) {
+            store.deadLetter(entryId, jobId, "its runs crashed " + loop.crashes() + " times");
+            store.failUnstarted(
                     jobId,
                     ApiError.server(
                             500,
-                            "The job was started " + (attempts - 1) + " times without finishing (a worker crashed each time); giving up.",
+                            "The job's runs ended without a result " + loop.crashes() + " times (a worker crashed each time); giving up.",
                             "too_many_attempts"));
+            discardWorkingData(jobId, job.spec());
             return;
         }
-        long started = System.nanoTime();
+        Start.Started started = (Start.Started) start;
+        Attempt attempt = started.attempt();
+        if (started.crashes() > 0) {
+            LOG.infof("job %s: run %d after %d crashed run(s)", jobId, attempt.number(), started.crashes());
+        }
+        long begin = System.nanoTime();
         // Cancelling this context cancels every stage call made inside it (they run in child
         // contexts), so the stage stops within one step.
         Context.CancellableContext context = Context.current().withCancellation();
         runningJobs.put(jobId, context);
         String outcome = "abandoned";
+        try {
+            outcome = runStarted(job, attempt, entryId, context);
+        } finally {
+            runningJobs.remove(jobId, context);
+            handingOver.remove(jobId);
+            context.cancel(null);
+            metrics.jobEnded(outcome, System.nanoTime() - begin);
+            if (!outcome.equals("handed_over") && !outcome.equals("abandoned") && !outcome.equals("superseded")) {
+                discardWorkingData(jobId, job.spec());
+            }
+        }
+    }
+
+    /** Runs a started job's stages and records how it ended; answers the outcome for the metrics. */
+    private String runStarted(JobStore.StoredJob job, Attempt attempt, String entryId, Context.CancellableContext context) {
+        String jobId = attempt.jobId();
+        long started = System.nanoTime();
         try {
             List<ImageResult> images;
             try {
@@ -367,40 +441,38 @@ public class JobWorker {
                 for (int i = 0; i < job.spec().inputImages(); i++) {
                     byte[] input = store.input(jobId, i).orElse(null);
                     if (input == null) {
-                        store.fail(jobId, ApiError.server(500, "The input image of the " + job.spec().kind() + " has expired.", "input_expired"));
-                        outcome = "failed";
-                        return;
+                        return recorded(attempt, store.fail(attempt, ApiError.server(500, "The input image of the " + job.spec().kind() + " has expired.", "input_expired")), "failed");
                     }
                     inputs.add(input);
                 }
-                ThrottledProgress progress = new ThrottledProgress(jobId, context);
+                ThrottledProgress progress = new ThrottledProgress(attempt, context);
                 if (job.spec().variation()) {
                     images = context.call(() -> pipeline.runVariation(job.spec(), inputs.get(0), progress));
                 } else if (job.spec().manipulation() != null) {
                     images = context.call(() -> manipulations.run(job.spec(), inputs, progress));
                 } else {
-                    images = context.call(() -> pipeline.run(job.spec(), progress));
+                    images = context.call(() -> pipeline.run(job.spec(), progress, new Checkpoints(attempt)));
                 }
             } catch (RuntimeException e) {
                 throw e;
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-            if (context.isCancelled()) {
-                LOG.infof("job %s (request %s) was cancelled", jobId, job.spec().requestId());
-                outcome = "cancelled";
-                return;
+            // Images in hand: they are the job's result even if a shutdown began meanwhile.
+            String outcome = recorded(attempt, store.succeed(attempt, images), "succeeded");
+            if (outcome.equals("succeeded")) {
+                LOG.infof(
+                        "job %s (request %s): %d image(s) in %d ms",
+                        jobId, job.spec().requestId(), images.size(), Duration.ofNanos(System.nanoTime() - started).toMillis());
             }
-            store.succeed(jobId, images);
-            outcome = "succeeded";
-            LOG.infof(
-                    "job %s (request %s): %d image(s) in %d ms",
-                    jobId, job.spec().requestId(), images.size(), Duration.ofNanos(System.nanoTime() - started).toMillis());
+            return outcome;
         } catch (StageException e) {
+            if (handingOver.contains(jobId)) {
+                return handOver(attempt, entryId);
+            }
             if (context.isCancelled() || store.state(jobId).orElse(null) == JobState.CANCELLED) {
                 LOG.infof("job %s (request %s) was cancelled; its %s call stopped", jobId, job.spec().requestId(), e.stage());
-                outcome = "cancelled";
-                return;
+                return "cancelled";
             }
             ApiError error = StageErrors.toApiError(e);
             // A request the stages reject is the client's business, not an operational problem.
@@ -410,24 +482,85 @@ public class JobWorker {
                     jobId,
                     job.spec().requestId(),
                     e.getMessage());
-            store.fail(jobId, error);
-            outcome = "failed";
+            return recorded(attempt, store.fail(attempt, error), "failed");
         } catch (ApiException e) {
             // The request turned out to be unusable once the stages had answered (e.g. a text diff
             // whose captions encode alike): the client's business, like a stage's INVALID_ARGUMENT.
             LOG.infof("job %s (request %s) failed: %s", jobId, job.spec().requestId(), e.getMessage());
-            store.fail(jobId, e.error());
-            outcome = "failed";
+            return recorded(attempt, store.fail(attempt, e.error()), "failed");
         } catch (JobStoreException | RedisException e) {
             throw e; // the entry stays pending and is retried elsewhere
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            if (handingOver.contains(jobId)) {
+                return handOver(attempt, entryId);
+            }
             LOG.errorf(e, "job %s (request %s) failed unexpectedly", jobId, job.spec().requestId());
-            store.fail(jobId, ApiError.server(500, "The server had an error while generating the images.", "internal_error"));
-            outcome = "failed";
-        } finally {
-            runningJobs.remove(jobId, context);
-            context.cancel(null);
-            metrics.jobEnded(outcome, System.nanoTime() - started);
+            return recorded(attempt, store.fail(attempt, ApiError.server(500, "The server had an error while generating the images.", "internal_error")), "failed");
+        }
+    }
+
+    /** The metrics outcome of a terminal write: {@code outcome} when written, else why not. */
+    private static String recorded(Attempt attempt, Write write, String outcome) {
+        return switch (write) {
+            case DONE -> outcome;
+            case CANCELLED -> "cancelled";
+            case SUPERSEDED -> {
+                LOG.warnf("job %s: run %d by %s was superseded by another run; its %s is dropped",
+                        attempt.jobId(), attempt.number(), attempt.worker(), outcome);
+                yield "superseded";
+            }
+            case GONE -> "expired";
+        };
+    }
+
+    /** Gives a job whose calls were stopped for a shutdown back to the queue. */
+    private String handOver(Attempt attempt, String entryId) {
+        Write write = store.handOver(attempt, entryId);
+        if (write == Write.DONE) {
+            LOG.infof("job %s handed back to the queue (this gateway is shutting down)", attempt.jobId());
+            return "handed_over";
+        }
+        return recorded(attempt, write, "handed_over");
+    }
+
+    private void discardWorkingData(String jobId, JobSpec spec) {
+        try {
+            store.discardWorkingData(jobId, spec.inputImages(), GenerationPipeline.CHECKPOINTED_STAGES);
+        } catch (RuntimeException e) {
+            LOG.debugf("could not drop the working data of job %s (it expires with the job): %s", jobId, e.getMessage());
+        }
+    }
+
+    /** The stage checkpoints of one run: read only when an earlier run may have left some. */
+    private final class Checkpoints implements org.unclip.gateway.stages.StageCheckpoints {
+        private final Attempt attempt;
+
+        Checkpoints(Attempt attempt) {
+            this.attempt = attempt;
+        }
+
+        @Override
+        public java.util.Optional<byte[]> load(String stage) {
+            if (attempt.number() <= 1) {
+                return java.util.Optional.empty();
+            }
+            try {
+                java.util.Optional<byte[]> kept = store.checkpoint(attempt.jobId(), stage);
+                kept.ifPresent(k -> LOG.infof("job %s: run %d resumes after the %s stage of an earlier run", attempt.jobId(), attempt.number(), stage));
+                return kept;
+            } catch (RuntimeException e) {
+                LOG.debugf("could not read the %s checkpoint of job %s: %s", stage, attempt.jobId(), e.getMessage());
+                return java.util.Optional.empty();
+            }
+        }
+
+        @Override
+        public void save(String stage, byte[] output) {
+            try {
+                store.checkpoint(attempt.jobId(), stage, output);
+            } catch (RuntimeException e) {
+                LOG.debugf("could not keep the %s output of job %s: %s", stage, attempt.jobId(), e.getMessage());
+            }
         }
     }
 
@@ -465,6 +598,14 @@ public class JobWorker {
         }
     }
 
+    private static void closeQuietly(StatefulRedisConnection<String, String> connection) {
+        try {
+            connection.close();
+        } catch (RuntimeException e) {
+            LOG.debugf("closing a reader connection failed: %s", e.getMessage());
+        }
+    }
+
     private long pause(long millis) {
         try {
             Thread.sleep(millis);
@@ -492,6 +633,7 @@ public class JobWorker {
      * preview-interval}; cancels the job's calls as soon as a write finds it cancelled.
      */
     private final class ThrottledProgress implements org.unclip.gateway.stages.ProgressListener {
+        private final Attempt attempt;
         private final String jobId;
         private final Context.CancellableContext context;
         private long lastWrite;
@@ -499,8 +641,9 @@ public class JobWorker {
         private boolean wrote;
         private boolean previewed;
 
-        ThrottledProgress(String jobId, Context.CancellableContext context) {
-            this.jobId = jobId;
+        ThrottledProgress(Attempt attempt, Context.CancellableContext context) {
+            this.attempt = attempt;
+            this.jobId = attempt.jobId();
             this.context = context;
         }
 
@@ -514,7 +657,9 @@ public class JobWorker {
             wrote = true;
             lastWrite = now;
             try {
-                if (!store.progress(jobId, stage, step, totalSteps)) {
+                Write write = store.progress(attempt, stage, step, totalSteps);
+                if (write != Write.DONE) {
+                    // cancelled, or another run owns the job now: this run's work is wasted
                     cancelRunning(jobId, context);
                 }
             } catch (RuntimeException e) {

@@ -30,30 +30,41 @@ public class GenerationPipeline {
         this.stages = stages;
     }
 
+    /** Stages of a generation whose outputs are checkpointed, in order. */
+    public static final List<String> CHECKPOINTED_STAGES = List.of(StageClients.TEXT_ENCODER, StageClients.PRIOR);
+
     /**
-     * Runs the three stages.
+     * Runs the three stages, starting after the last one whose output {@code checkpoints} holds
+     * from an earlier run of the same job, and keeping each finished stage's output there.
      *
      * @return one image per seed, in seed order
      * @throws StageException when a stage fails or answers something unusable
      */
-    public List<ImageResult> run(JobSpec spec, ProgressListener listener) {
-        listener.onProgress(StageClients.TEXT_ENCODER, 0, 0);
-        EncodeTextResponse text =
-                stages.encodeText(EncodeTextRequest.newBuilder().addPrompts(spec.prompt()).build());
+    public List<ImageResult> run(JobSpec spec, ProgressListener listener, StageCheckpoints checkpoints) {
+        EncodeTextResponse text = resumed(checkpoints, StageClients.TEXT_ENCODER, EncodeTextResponse.parser());
+        if (text == null) {
+            listener.onProgress(StageClients.TEXT_ENCODER, 0, 0);
+            text = stages.encodeText(EncodeTextRequest.newBuilder().addPrompts(spec.prompt()).build());
+            checkpoints.save(StageClients.TEXT_ENCODER, text.toByteArray());
+        }
 
-        listener.onProgress(StageClients.PRIOR, 0, 0);
-        PriorResult embeddings =
-                stages.generateEmbeddings(
-                        PriorRequest.newBuilder()
-                                .setText(text.getConditional())
-                                .setUnconditional(text.getUnconditional())
-                                .addAllSeeds(spec.seeds())
-                                .setSteps(spec.priorSteps())
-                                .setGuidanceScale(spec.priorGuidanceScale())
-                                .setPreset(spec.preset() == null ? "" : spec.preset())
-                                .setRequestId(spec.requestId())
-                                .build(),
-                        listener);
+        PriorResult embeddings = resumed(checkpoints, StageClients.PRIOR, PriorResult.parser());
+        if (embeddings == null) {
+            listener.onProgress(StageClients.PRIOR, 0, 0);
+            embeddings =
+                    stages.generateEmbeddings(
+                            PriorRequest.newBuilder()
+                                    .setText(text.getConditional())
+                                    .setUnconditional(text.getUnconditional())
+                                    .addAllSeeds(spec.seeds())
+                                    .setSteps(spec.priorSteps())
+                                    .setGuidanceScale(spec.priorGuidanceScale())
+                                    .setPreset(spec.preset() == null ? "" : spec.preset())
+                                    .setRequestId(spec.requestId())
+                                    .build(),
+                            listener);
+            checkpoints.save(StageClients.PRIOR, embeddings.toByteArray());
+        }
 
         listener.onProgress(StageClients.DECODER, 0, 0);
         DecoderResult images =
@@ -63,6 +74,24 @@ public class GenerationPipeline {
                                 .build(),
                         listener);
         return check(spec, images);
+    }
+
+    /** Runs the three stages from the beginning, keeping nothing. */
+    public List<ImageResult> run(JobSpec spec, ProgressListener listener) {
+        return run(spec, listener, StageCheckpoints.NONE);
+    }
+
+    /** A kept stage output, or null when there is none (or it cannot be read: the stage runs again). */
+    private static <T> T resumed(StageCheckpoints checkpoints, String stage, com.google.protobuf.Parser<T> parser) {
+        byte[] kept = checkpoints.load(stage).orElse(null);
+        if (kept == null) {
+            return null;
+        }
+        try {
+            return parser.parseFrom(kept);
+        } catch (com.google.protobuf.InvalidProtocolBufferException unreadable) {
+            return null;
+        }
     }
 
     /**

@@ -34,7 +34,9 @@ import org.unclip.gateway.jobs.JobMetrics;
 
 /**
  * Calls to the three stages, each with its own deadline, retried with exponential back-off while
- * the stage answers UNAVAILABLE (at most {@code max-attempts} tries) or RESOURCE_EXHAUSTED (the
+ * the stage answers UNAVAILABLE (at least {@code max-attempts} tries, and until {@code
+ * unavailable-retry-for} has passed, so a stage that restarts within it costs only the wait) or
+ * RESOURCE_EXHAUSTED (the
  * stage is at capacity: tried again, on whichever replica the balancer picks, until the stage's
  * deadline has passed). Every other failure ends the call with a {@link StageException}.
  *
@@ -195,14 +197,19 @@ public class StageClients {
                         busyMillis = Math.min(busyMillis * 2, Math.max(1, config.busyBackoffMax().toMillis()));
                         continue;
                     }
-                    if (status.getCode() != Status.Code.UNAVAILABLE || ++unavailable >= config.maxAttempts()) {
+                    long elapsed = System.nanoTime() - begin;
+                    boolean retry = status.getCode() == Status.Code.UNAVAILABLE
+                            && (++unavailable < config.maxAttempts()
+                                    || elapsed + backoffMillis * 1_000_000 < config.unavailableRetryFor().toNanos())
+                            && elapsed + backoffMillis * 1_000_000 < deadline.toNanos();
+                    if (!retry) {
                         throw new StageException(stage, status, attempt, e);
                     }
                     LOG.warnf(
-                            "%s stage unavailable (attempt %d of %d, retrying in %d ms): %s",
-                            stage, unavailable, config.maxAttempts(), backoffMillis, status.getDescription());
+                            "%s stage unavailable (attempt %d, retrying in %d ms for up to %s): %s",
+                            stage, unavailable, backoffMillis, config.unavailableRetryFor(), status.getDescription());
                     sleep(backoffMillis, stage, status, attempt);
-                    backoffMillis = Math.min(backoffMillis * 2, 30_000);
+                    backoffMillis = Math.min(backoffMillis * 2, 2_000);
                 }
             }
         } finally {

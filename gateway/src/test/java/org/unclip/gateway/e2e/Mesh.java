@@ -24,11 +24,18 @@ final class Mesh implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
 
     private final List<Process> processes = new ArrayList<>();
+    /** Processes a test stopped on purpose. */
+    private final java.util.Set<Process> stopped = new java.util.HashSet<>();
     private final List<Integer> healthPorts = new ArrayList<>();
     private final java.util.Map<String, Process> byName = new java.util.LinkedHashMap<>();
     private final java.util.Map<String, Integer> httpPorts = new java.util.LinkedHashMap<>();
+    private final java.util.Map<String, List<String>> launchProperties = new java.util.LinkedHashMap<>();
+    private final java.util.Map<String, String> modules = new java.util.LinkedHashMap<>();
     private final Path logs;
     private final int gatewayPort;
+    private Path root;
+    private List<String> gatewayProperties = List.of();
+    private String keyPrefix;
 
     private Mesh(Path logs, int gatewayPort) {
         this.logs = logs;
@@ -44,6 +51,12 @@ final class Mesh implements AutoCloseable {
      * {@code decoder-svc.2}, ...); the gateway spreads its decoder calls over all of them.
      */
     static Mesh start(Path root, Path family, int decoderReplicas) throws IOException, InterruptedException {
+        return start(root, family, decoderReplicas, new String[0]);
+    }
+
+    /** The mesh, its gateway started with extra {@code -D} settings (later gateways get them too). */
+    static Mesh start(Path root, Path family, int decoderReplicas, String... gatewaySettings)
+            throws IOException, InterruptedException {
         Path logs = root.resolve("gateway/target/e2e-logs");
         Files.createDirectories(logs);
         Mesh mesh = new Mesh(logs, freePort());
@@ -73,8 +86,12 @@ final class Mesh implements AutoCloseable {
                     gateway.add("-Dquarkus.grpc.clients." + clients[i] + ".host=" + String.join(",", hosts));
                 }
             }
-            String prefix = "unclip-e2e-" + UUID.randomUUID().toString().substring(0, 8);
+            String prefix = "unclip-e2e-" + UUID.randomUUID().toString().substring(0, 8) + ":";
             gateway.add("-Dunclip.redis.key-prefix=" + prefix);
+            gateway.addAll(List.of(gatewaySettings));
+            mesh.root = root;
+            mesh.keyPrefix = prefix;
+            mesh.gatewayProperties = List.copyOf(gateway);
             mesh.launch(root, "gateway", "gateway", mesh.gatewayPort, gateway.toArray(String[]::new));
             mesh.awaitReady();
             return mesh;
@@ -93,9 +110,48 @@ final class Mesh implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + httpPorts.get(process) + path);
     }
 
+    /** The Redis key prefix of this mesh's gateways. */
+    String keyPrefix() {
+        return keyPrefix;
+    }
+
+    /**
+     * Starts another gateway process named {@code name}, on the same stages and Redis keys as the
+     * first, with extra {@code -D} settings; returns when it is ready.
+     */
+    void startGateway(String name, String... properties) throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(gatewayProperties);
+        all.addAll(List.of(properties));
+        int port = freePort();
+        launch(root, "gateway", name, port, all.toArray(String[]::new));
+        awaitReady(port);
+    }
+
+    /** Starts the named process again, with its first settings and ports; returns when it is ready. */
+    void restart(String process) throws IOException, InterruptedException {
+        Process old = byName.get(process);
+        if (old != null && old.isAlive()) {
+            throw new IllegalStateException(process + " still runs");
+        }
+        launch(root, modules.get(process), process, httpPorts.get(process), launchProperties.get(process).toArray(String[]::new));
+        awaitReady(httpPorts.get(process));
+    }
+
+    /** Asks the named process to stop (SIGTERM) and waits until it has exited; answers its exit code. */
+    int terminate(String process) throws InterruptedException {
+        Process p = byName.get(process);
+        stopped.add(p);
+        p.destroy();
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            throw new IllegalStateException(process + " did not exit within 60 s of SIGTERM; logs in " + logs);
+        }
+        return p.exitValue();
+    }
+
     /** Kills the named process at once (SIGKILL), as a crash or an OOM kill would. */
     void kill(String process) throws InterruptedException {
         Process p = byName.get(process);
+        stopped.add(p);
         p.destroyForcibly();
         p.waitFor(15, java.util.concurrent.TimeUnit.SECONDS);
     }
@@ -122,8 +178,10 @@ final class Mesh implements AutoCloseable {
                 new ProcessBuilder(command)
                         .directory(root.toFile())
                         .redirectErrorStream(true)
-                        .redirectOutput(log.toFile())
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                         .start();
+        modules.put(name, module);
+        launchProperties.put(name, List.of(properties));
         processes.add(process);
         healthPorts.add(httpPort);
         byName.put(name, process);
@@ -131,33 +189,37 @@ final class Mesh implements AutoCloseable {
     }
 
     private void awaitReady() throws IOException, InterruptedException {
+        for (int port : healthPorts) {
+            awaitReady(port);
+        }
+    }
+
+    private void awaitReady(int port) throws IOException, InterruptedException {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         Instant deadline = Instant.now().plus(READY_TIMEOUT);
-        for (int port : healthPorts) {
-            HttpRequest probe =
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                            .timeout(Duration.ofSeconds(2))
-                            .build();
-            while (true) {
-                for (Process p : processes) {
-                    if (!p.isAlive()) {
-                        throw new IllegalStateException(
-                                "a mesh process exited with " + p.exitValue() + "; logs in " + logs);
-                    }
-                }
-                try {
-                    if (client.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                        break;
-                    }
-                } catch (IOException notYet) {
-                    // not listening yet
-                }
-                if (Instant.now().isAfter(deadline)) {
+        HttpRequest probe =
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+                        .timeout(Duration.ofSeconds(2))
+                        .build();
+        while (true) {
+            for (Process p : byName.values()) {
+                if (!p.isAlive() && !stopped.contains(p)) {
                     throw new IllegalStateException(
-                            "port " + port + " not ready after " + READY_TIMEOUT + "; logs in " + logs);
+                            "a mesh process exited with " + p.exitValue() + "; logs in " + logs);
                 }
-                Thread.sleep(250);
             }
+            try {
+                if (client.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException(
+                        "port " + port + " not ready after " + READY_TIMEOUT + "; logs in " + logs);
+            }
+            Thread.sleep(250);
         }
     }
 

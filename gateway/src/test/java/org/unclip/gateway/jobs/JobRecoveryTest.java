@@ -15,7 +15,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -52,38 +51,12 @@ class JobRecoveryTest {
         return testRedis.sync();
     }
 
-    /** Writes a job hash the way {@link JobStore#submit} does, with some fields overridden. */
-    private String storeJob(Map<String, String> overrides) throws Exception {
-        String id = UUID.randomUUID().toString().replace("-", "");
-        JobSpec spec = JobSpec.generation("req_recovery", "a red circle", 64, List.of(3L));
-        long now = Instant.now().toEpochMilli();
-        Map<String, String> fields = new HashMap<>();
-        fields.put(JobStore.ID, id);
-        fields.put(JobStore.REQUEST_ID, spec.requestId());
-        fields.put(JobStore.STATE, JobState.QUEUED.wireName());
-        fields.put(JobStore.SPEC, new ObjectMapper().writeValueAsString(spec));
-        fields.put(JobStore.N, "1");
-        fields.put(JobStore.CREATED_AT, Long.toString(now));
-        fields.put(JobStore.UPDATED_AT, Long.toString(now));
-        fields.put(JobStore.WAIT_UNTIL, Long.toString(now + 60_000));
-        fields.put(JobStore.ATTEMPTS, "0");
-        fields.putAll(overrides);
-        redis().hset(store.keys().job(id), fields);
-        redis().expire(store.keys().job(id), 600);
-        return id;
+    private String storeJob(Map<String, String> overrides) {
+        return new StoredJobs(store, redis()).store(JobSpec.generation("req_recovery", "a red circle", 64, List.of(3L)), overrides);
     }
 
     private Map<String, String> awaitTerminal(String id) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < deadline) {
-            Map<String, String> job = redis().hgetall(store.keys().job(id));
-            String state = job.get(JobStore.STATE);
-            if ("succeeded".equals(state) || "failed".equals(state)) {
-                return job;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("job " + id + " did not finish: " + redis().hgetall(store.keys().job(id)));
+        return new StoredJobs(store, redis()).awaitTerminal(id);
     }
 
     /**
@@ -153,7 +126,8 @@ class JobRecoveryTest {
 
     @Test
     void jobThatKeepsCrashingWorkers_isFailedInsteadOfRunAgain() throws Exception {
-        String id = storeJob(Map.of(JobStore.ATTEMPTS, "3"));
+        // three runs started, two found unfinished by the next start; this one is the third crash
+        String id = storeJob(Map.of(JobStore.STATE, "running", JobStore.WORKER, "crashed", JobStore.ATTEMPTS, "3", JobStore.CRASHES, "2"));
 
         String entry = redis().xadd(store.keys().stream(), Map.of(JobStore.STREAM_FIELD_JOB, id));
         Map<String, String> job = awaitTerminal(id);
@@ -161,7 +135,9 @@ class JobRecoveryTest {
         assertThat(job)
                 .containsEntry(JobStore.STATE, "failed")
                 .containsEntry(JobStore.ERROR_STATUS, "500")
-                .containsEntry(JobStore.ERROR_CODE, "too_many_attempts");
+                .containsEntry(JobStore.ERROR_CODE, "too_many_attempts")
+                .containsEntry(JobStore.ATTEMPTS, "3")
+                .containsEntry(JobStore.CRASHES, "3");
         awaitAcknowledged(entry);
         assertThat(deadLetters()).anySatisfy(e -> assertThat(e).containsEntry("entry", entry).containsEntry("job", id));
     }
@@ -244,11 +220,11 @@ class JobRecoveryTest {
 
     @Test
     void twoWaitersOnOneJob_areBothWoken() throws Exception {
-        String id = storeJob(Map.of(JobStore.STATE, JobState.RUNNING.wireName()));
+        String id = storeJob(Map.of(JobStore.STATE, JobState.RUNNING.wireName(), JobStore.WORKER, "w", JobStore.ATTEMPTS, "1"));
         var first = waiter.await(id, Duration.ofSeconds(10));
         var second = waiter.await(id, Duration.ofSeconds(10));
 
-        store.succeed(id, List.of(new ImageResult(new byte[] {1, 2, 3}, 9L, 64, 64)));
+        store.succeed(new Attempt(id, "w", 1), List.of(new ImageResult(new byte[] {1, 2, 3}, 9L, 64, 64)));
 
         assertThat(first.get(10, java.util.concurrent.TimeUnit.SECONDS).status().state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(second.get(10, java.util.concurrent.TimeUnit.SECONDS).status().state()).isEqualTo(JobState.SUCCEEDED);
