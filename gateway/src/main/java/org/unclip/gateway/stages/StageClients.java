@@ -197,6 +197,9 @@ public class StageClients {
                         busyMillis = Math.min(busyMillis * 2, Math.max(1, config.busyBackoffMax().toMillis()));
                         continue;
                     }
+                    if (Context.current().isCancelled()) {
+                        throw new StageException(stage, Status.CANCELLED.withDescription("the job's calls were stopped"), attempt, e);
+                    }
                     long elapsed = System.nanoTime() - begin;
                     boolean retry = status.getCode() == Status.Code.UNAVAILABLE
                             && (++unavailable < config.maxAttempts()
