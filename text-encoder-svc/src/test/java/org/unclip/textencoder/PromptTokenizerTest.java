@@ -82,4 +82,57 @@ class PromptTokenizerTest {
 
         assertThat(both.row(1)).containsExactly(alone.row(0));
     }
+
+    /**
+     * Fuzz: 3,000 prompts drawn from a fixed seed (any code point: controls, combining marks, lone
+     * surrogates, emoji, right-to-left text, NULs, up to 4,000 characters). Every one gives a
+     * full-length row that starts with start-of-text, marks a prefix of the row, ends its marked
+     * part with end-of-text and pads with 0; none throws.
+     */
+    @Test
+    void anyPrompt_givesAWellFormedRow() {
+        java.util.Random random = new java.util.Random(20261202);
+        long startOfText = tokenizer.tokenize(List.of("")).row(0)[0];
+        for (int i = 0; i < 3000; i++) {
+            String prompt = randomPrompt(random);
+            PromptTokenizer.TokenizedBatch batch = tokenizer.tokenize(List.of(prompt));
+            long[] row = batch.row(0);
+            boolean[] mask = java.util.Arrays.copyOfRange(batch.mask(), 0, 24);
+            int marked = 0;
+            while (marked < mask.length && mask[marked]) {
+                marked++;
+            }
+            String what = "prompt #" + i + " " + prompt.codePoints().limit(40).mapToObj(Integer::toHexString).toList();
+            assertThat(row).as(what).hasSize(24);
+            assertThat(row[0]).as(what).isEqualTo(startOfText);
+            assertThat(marked).as(what).isBetween(2, 24);
+            for (int k = marked; k < mask.length; k++) {
+                assertThat(mask[k]).as(what + ": the mask is a prefix").isFalse();
+                assertThat(row[k]).as(what + ": padding").isZero();
+            }
+            assertThat(row[marked - 1]).as(what + ": end of text").isEqualTo(tokenizer.endOfText());
+        }
+    }
+
+    private static String randomPrompt(java.util.Random random) {
+        int length = switch (random.nextInt(4)) {
+            case 0 -> random.nextInt(8);
+            case 1 -> random.nextInt(64);
+            case 2 -> random.nextInt(400);
+            default -> random.nextInt(4000);
+        };
+        StringBuilder prompt = new StringBuilder(length);
+        String words = " a red blue green circle square triangle on the left of background ";
+        for (int i = 0; i < length; i++) {
+            switch (random.nextInt(6)) {
+                case 0 -> prompt.append(words.charAt(random.nextInt(words.length())));
+                case 1 -> prompt.append((char) random.nextInt(0x80)); // ASCII, controls included
+                case 2 -> prompt.append((char) (0xD800 + random.nextInt(0x800))); // lone surrogates
+                case 3 -> prompt.appendCodePoint(0x1F300 + random.nextInt(0x300)); // emoji
+                case 4 -> prompt.appendCodePoint(random.nextInt(0x3000)); // Latin, combining, RTL, CJK punctuation
+                default -> prompt.appendCodePoint(random.nextInt(Character.MAX_CODE_POINT + 1));
+            }
+        }
+        return prompt.toString();
+    }
 }
