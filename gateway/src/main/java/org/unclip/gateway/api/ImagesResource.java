@@ -72,13 +72,23 @@ public class ImagesResource {
     private final JobStore store;
     private final JobWaiter waiter;
     private final GatewayConfig config;
+    private final DisconnectWatch disconnects;
+    private final io.quarkus.vertx.http.runtime.CurrentVertxRequest currentRequest;
 
     @Inject
-    public ImagesResource(GatewayConfig config, JobStore store, JobWaiter waiter, JobSubmitter submitter) {
+    public ImagesResource(
+            GatewayConfig config,
+            JobStore store,
+            JobWaiter waiter,
+            JobSubmitter submitter,
+            DisconnectWatch disconnects,
+            io.quarkus.vertx.http.runtime.CurrentVertxRequest currentRequest) {
         this.config = config;
         this.store = store;
         this.waiter = waiter;
         this.submitter = submitter;
+        this.disconnects = disconnects;
+        this.currentRequest = currentRequest;
     }
 
     @POST
@@ -105,7 +115,7 @@ public class ImagesResource {
         JobSubmitter.Submitted submitted =
                 submitter.submit(
                         "generations", contentType, body, requestId, idempotencyKey, authorization, store.now().plus(timeout));
-        return awaitImages(submitted, timeout, uriInfo);
+        return awaitImages(submitted, timeout, uriInfo, idempotencyKey);
     }
 
     /**
@@ -146,7 +156,7 @@ public class ImagesResource {
                         authorization,
                         false,
                         store.now().plus(timeout));
-        return awaitImages(submitted, timeout, uriInfo);
+        return awaitImages(submitted, timeout, uriInfo, idempotencyKey);
     }
 
     /**
@@ -221,7 +231,7 @@ public class ImagesResource {
         JobSubmitter.Submitted submitted =
                 submitter.submitManipulation(
                         kind, contentType, body, requestId, idempotencyKey, authorization, store.now().plus(timeout));
-        return awaitImages(submitted, timeout, uriInfo);
+        return awaitImages(submitted, timeout, uriInfo, idempotencyKey);
     }
 
     /**
@@ -245,9 +255,24 @@ public class ImagesResource {
                         "unsupported_operation"));
     }
 
-    private CompletionStage<Response> awaitImages(JobSubmitter.Submitted submitted, Duration timeout, UriInfo uriInfo) {
+    /**
+     * Waits for the job and answers its images. A client that hangs up meanwhile cancels its job,
+     * unless it sent an Idempotency-Key (it may come back for the same job).
+     */
+    private CompletionStage<Response> awaitImages(
+            JobSubmitter.Submitted submitted, Duration timeout, UriInfo uriInfo, String idempotencyKey) {
         String jobId = submitted.jobId();
         CompletableFuture<JobOutcome> outcome = waiter.await(jobId, timeout);
+        if (idempotencyKey == null || idempotencyKey.isBlank()) {
+            io.vertx.ext.web.RoutingContext routing = currentRequest.getCurrent();
+            if (routing != null) {
+                disconnects.watch(routing.response(), outcome, () -> {
+                    if (store.cancel(jobId).filter(state -> !state.isTerminal()).isPresent()) {
+                        LOG.infof("job %s cancelled: its client hung up while waiting", jobId);
+                    }
+                });
+            }
+        }
         String baseUrl = baseUrl(uriInfo);
         return outcome.handle(
                 (done, error) -> {

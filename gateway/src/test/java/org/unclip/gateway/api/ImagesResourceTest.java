@@ -373,4 +373,30 @@ class ImagesResourceTest {
         checks.forEach(c -> names.add(c.get("name").asText() + "=" + c.get("status").asText()));
         assertThat(names).contains("redis=UP");
     }
+
+    @Test
+    void aClientThatHangsUpWhileWaiting_cancelsItsJob() throws Exception {
+        int cancelledBefore = stages.priorCancellations.get();
+        byte[] body = "{\"prompt\":\"a hung-up circle\",\"size\":\"64x64\",\"prior_steps\":150}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long hungUp;
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            socket.getOutputStream().write(("POST /v1/images/generations HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(body);
+            socket.getOutputStream().flush();
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
+            while (stages.slowPriorCalls.get() == 0) {
+                assertThat(System.nanoTime()).as("the job to reach the slow prior").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            hungUp = System.nanoTime();
+        }
+
+        while (stages.priorCancellations.get() == cancelledBefore) {
+            // the prior's own deadline would end the call only 5 s after it began
+            assertThat(System.nanoTime() - hungUp).as("the job's prior call to be cancelled soon after the hang-up")
+                    .isLessThan(java.time.Duration.ofMillis(2500).toNanos());
+            Thread.sleep(10);
+        }
+    }
 }
