@@ -18,9 +18,9 @@ n / (w h), every tolerance shrinking as 1/s (pixel quantisation), the shapes are
   fewer than half the pixels of the fullest row (column), if the row (column) inside them holds at
   least 0.8 of the fullest (a thinned half-covered edge, a small protrusion on a straight side).
   Then fill >= 0.9 and the corners present: in each corner the triangle of pixels i + j < k
-  (k = ceil(s/4), T of them) misses, averaged over the four corners, at most 1 + 0.05 T pixels (a
-  corner rounded with radius r misses about 0.21 r^2 pixels: radii from about 15 % of the side fail
-  for objects of 56 px or more, from about 20 % at 30 px);
+  (k = ceil(s/4), T of them) misses, averaged over the four corners, at most 1 + 0.08 T pixels (a
+  corner rounded with radius r misses about 0.21 r^2 pixels, T is about s^2/32: radii above about
+  11 % of the side fail, and from 15 % reliably for objects of 56 px or more, from 20 % at 30 px);
 * circle: |fill - pi/4| <= 0.005 + 1.5/s, and mirror-symmetric top/bottom and left/right:
   sum_j |row_j - row_(h-1-j)| / (2 n) <= 0.01 + 2/s, the same for columns (row_j, col_i: pixel
   counts) (eggs, teardrops, pawns fail);
@@ -209,7 +209,7 @@ def _is(shape: str, m: dict) -> bool:
     if abs(m["w"] - m["h"]) > 1 + 0.08 * s:
         return False
     if shape == "square":
-        return fill >= 0.9 and float(np.mean(m["corner_missing"])) <= 1 + 0.05 * m["corner_tri"]
+        return fill >= 0.9 and float(np.mean(m["corner_missing"])) <= 1 + 0.08 * m["corner_tri"]
     if shape == "circle":
         sym = 0.01 + 2.0 / s
         return abs(fill - np.pi / 4) <= 0.005 + 1.5 / s and m["row_asym"] <= sym and m["col_asym"] <= sym
