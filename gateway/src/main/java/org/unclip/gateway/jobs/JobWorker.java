@@ -459,7 +459,7 @@ public class JobWorker {
                 throw new IllegalStateException(e);
             }
             // Images in hand: they are the job's result even if a shutdown began meanwhile.
-            String outcome = recorded(attempt, store.succeed(attempt, images), "succeeded");
+            String outcome = recorded(attempt, settled(() -> store.succeed(attempt, images)), "succeeded");
             if (outcome.equals("succeeded")) {
                 LOG.infof(
                         "job %s (request %s): %d image(s) in %d ms",
@@ -482,12 +482,12 @@ public class JobWorker {
                     jobId,
                     job.spec().requestId(),
                     e.getMessage());
-            return recorded(attempt, store.fail(attempt, error), "failed");
+            return recorded(attempt, settled(() -> store.fail(attempt, error)), "failed");
         } catch (ApiException e) {
             // The request turned out to be unusable once the stages had answered (e.g. a text diff
             // whose captions encode alike): the client's business, like a stage's INVALID_ARGUMENT.
             LOG.infof("job %s (request %s) failed: %s", jobId, job.spec().requestId(), e.getMessage());
-            return recorded(attempt, store.fail(attempt, e.error()), "failed");
+            return recorded(attempt, settled(() -> store.fail(attempt, e.error())), "failed");
         } catch (JobStoreException | RedisException e) {
             throw e; // the entry stays pending and is retried elsewhere
         } catch (RuntimeException | Error e) {
@@ -495,7 +495,34 @@ public class JobWorker {
                 return handOver(attempt, entryId);
             }
             LOG.errorf(e, "job %s (request %s) failed unexpectedly", jobId, job.spec().requestId());
-            return recorded(attempt, store.fail(attempt, ApiError.server(500, "The server had an error while generating the images.", "internal_error")), "failed");
+            return recorded(attempt, settled(() -> store.fail(attempt, ApiError.server(500, "The server had an error while generating the images.", "internal_error"))), "failed");
+        }
+    }
+
+    /**
+     * Makes a run's final write, trying again while Redis does not answer (a restart, a failover)
+     * for up to {@code claim-min-idle}: the work is done, and redoing it costs more than waiting.
+     * After that the entry is left pending and the job is taken over like a crashed one.
+     */
+    private Write settled(java.util.function.Supplier<Write> write) {
+        long end = System.nanoTime() + config.claimMinIdle().toNanos();
+        long backoff = 100;
+        while (true) {
+            try {
+                return write.get();
+            } catch (JobStoreException | RedisException e) {
+                if (System.nanoTime() + backoff * 1_000_000 > end) {
+                    throw e;
+                }
+                LOG.warnf("could not record a job's outcome (%s); trying again in %d ms", e.getMessage(), backoff);
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoff = Math.min(backoff * 2, 1000);
+            }
         }
     }
 

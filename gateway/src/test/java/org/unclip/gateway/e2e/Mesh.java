@@ -178,7 +178,8 @@ final class Mesh implements AutoCloseable {
                 new ProcessBuilder(command)
                         .directory(root.toFile())
                         .redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                        // a restarted process appends to the log of its first start
+                        .redirectOutput(modules.containsKey(name) ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile()))
                         .start();
         modules.put(name, module);
         launchProperties.put(name, List.of(properties));
