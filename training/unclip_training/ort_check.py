@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import glob
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -71,15 +72,18 @@ def check_family(family_dir, untrained, ckpt_dir=CKPT_DIR, atol=ATOL, log=print)
             lines.append("run")
     (tmp / "manifest.txt").write_text("\n".join(lines) + "\n")
     src = TRAINING_DIR / "tools" / "OrtCheck.java"
-    r = subprocess.run(["java", "-cp", jar, str(src), str(tmp / "manifest.txt")], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError("OrtCheck failed:\n" + r.stdout + r.stderr)
-    worst = {}
-    for gname, b, name, y, f in expected:
-        got = np.frombuffer(f.read_bytes(), dtype="<f4").reshape(y.shape)
-        err = float(np.abs(got - y).max())
-        worst[(gname, name, b)] = err
-        log(f"{gname:14s} {name:26s} batch {b}: max |ort - torch| = {err:.2e}")
+    try:
+        r = subprocess.run(["java", "-cp", jar, str(src), str(tmp / "manifest.txt")], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError("OrtCheck failed:\n" + r.stdout + r.stderr)
+        worst = {}
+        for gname, b, name, y, f in expected:
+            got = np.frombuffer(f.read_bytes(), dtype="<f4").reshape(y.shape)
+            err = float(np.abs(got - y).max())
+            worst[(gname, name, b)] = err
+            log(f"{gname:14s} {name:26s} batch {b}: max |ort - torch| = {err:.2e}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     graphs = {}
     for (gname, _, _), err in worst.items():
         graphs[gname] = max(graphs.get(gname, 0.0), err)
@@ -94,7 +98,6 @@ def check_family(family_dir, untrained, ckpt_dir=CKPT_DIR, atol=ATOL, log=print)
 
 
 def shutil_which(x):
-    import shutil
     return shutil.which(x)
 
 
