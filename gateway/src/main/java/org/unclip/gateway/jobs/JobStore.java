@@ -233,14 +233,12 @@ public class JobStore {
      * @return true when the record was deleted
      */
     public boolean releaseIdempotency(Idempotency idempotency, Submission existing) {
-        Long deleted =
-                redis.commands()
-                        .eval(
-                                RELEASE_IDEMPOTENCY_SCRIPT,
-                                ScriptOutputType.INTEGER,
-                                new String[] {keys.idempotency(idempotency.scopedKeyHash())},
-                                existing.jobId() + "|" + existing.existingFingerprint());
-        return deleted != null && deleted > 0;
+        long deleted =
+                evalInteger(
+                        RELEASE_IDEMPOTENCY_SCRIPT,
+                        new String[] {keys.idempotency(idempotency.scopedKeyHash())},
+                        existing.jobId() + "|" + existing.existingFingerprint());
+        return deleted > 0;
     }
 
     private static final String RELEASE_IDEMPOTENCY_SCRIPT =
@@ -426,14 +424,12 @@ public class JobStore {
                     args.add(k);
                     args.add(v);
                 });
-        Long written =
-                redis.commands()
-                        .eval(
-                                GUARDED_UPDATE_SCRIPT,
-                                ScriptOutputType.INTEGER,
-                                new String[] {keys.job(id), keys.queue(), keys.events(id), keys.result(id)},
-                                args.toArray(String[]::new));
-        return Write.of(written == null ? -1 : written);
+        long written =
+                evalInteger(
+                        GUARDED_UPDATE_SCRIPT,
+                        new String[] {keys.job(id), keys.queue(), keys.events(id), keys.result(id)},
+                        args.toArray(String[]::new));
+        return Write.of(written);
     }
 
     /**
@@ -735,23 +731,21 @@ public class JobStore {
      * the hand-over does not count as a crash.
      */
     public Write handOver(Attempt attempt, String entryId) {
-        Long written =
-                redis.commands()
-                        .eval(
-                                HAND_OVER_SCRIPT,
-                                ScriptOutputType.INTEGER,
-                                new String[] {keys.job(attempt.jobId()), keys.queue(), keys.events(attempt.jobId()), keys.stream()},
-                                Long.toString(jobTtl.toMillis()),
-                                Long.toString(eventStreamMaxLength),
-                                attempt.jobId(),
-                                attempt.worker(),
-                                Long.toString(attempt.number()),
-                                millis(now()),
-                                eventJson(Map.of("id", attempt.jobId(), "state", JobState.QUEUED.wireName(), "reason", "handed_over")),
-                                group,
-                                entryId,
-                                Long.toString(streamMaxLength));
-        return Write.of(written == null ? -1 : written);
+        long written =
+                evalInteger(
+                        HAND_OVER_SCRIPT,
+                        new String[] {keys.job(attempt.jobId()), keys.queue(), keys.events(attempt.jobId()), keys.stream()},
+                        Long.toString(jobTtl.toMillis()),
+                        Long.toString(eventStreamMaxLength),
+                        attempt.jobId(),
+                        attempt.worker(),
+                        Long.toString(attempt.number()),
+                        millis(now()),
+                        eventJson(Map.of("id", attempt.jobId(), "state", JobState.QUEUED.wireName(), "reason", "handed_over")),
+                        group,
+                        entryId,
+                        Long.toString(streamMaxLength));
+        return Write.of(written);
     }
 
     /** The images of a succeeded job, in order, if they have not expired. */
@@ -826,16 +820,8 @@ public class JobStore {
      * @return true if the entry was still this consumer's
      */
     public boolean heartbeat(String entryId, String consumer) {
-        Long owned =
-                redis.commands()
-                        .eval(
-                                HEARTBEAT_SCRIPT,
-                                ScriptOutputType.INTEGER,
-                                new String[] {keys.stream()},
-                                group,
-                                entryId,
-                                consumer);
-        return owned != null && owned == 1;
+        long owned = evalInteger(HEARTBEAT_SCRIPT, new String[] {keys.stream()}, group, entryId, consumer);
+        return owned == 1;
     }
 
     /**
@@ -845,10 +831,8 @@ public class JobStore {
      * @return true if it was acknowledged now
      */
     public boolean acknowledge(String entryId, String consumer) {
-        Long acked =
-                redis.commands()
-                        .eval(ACKNOWLEDGE_SCRIPT, ScriptOutputType.INTEGER, new String[] {keys.stream()}, group, entryId, consumer);
-        return acked != null && acked == 1;
+        long acked = evalInteger(ACKNOWLEDGE_SCRIPT, new String[] {keys.stream()}, group, entryId, consumer);
+        return acked == 1;
     }
 
     /** KEYS: stream. ARGV: group, entry id, consumer. XACK only if the consumer owns the entry. */
@@ -867,6 +851,12 @@ public class JobStore {
             redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'JUSTID')
             return 1
             """;
+
+    /** Runs a script that answers an integer; no answer at all reads as -1. */
+    private long evalInteger(String script, String[] keyNames, String... args) {
+        Long answer = redis.commands().eval(script, ScriptOutputType.INTEGER, keyNames, args);
+        return answer == null ? -1 : answer;
+    }
 
     private static JobStatus toStatus(String id, Map<String, String> fields) {
         JobState state = JobState.fromWireName(fields.getOrDefault(STATE, "")).orElse(JobState.QUEUED);

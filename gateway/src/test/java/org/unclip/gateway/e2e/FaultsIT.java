@@ -3,14 +3,12 @@ package org.unclip.gateway.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,7 +30,6 @@ import org.unclip.gateway.testing.TestRedis;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultsIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PRIOR_CALLS = Pattern.compile(
             "(?m)^unclip_stage_call_duration_seconds_count\\{[^}]*method=\"GenerateEmbeddings\"[^}]*\\} ([0-9.]+)$");
 
@@ -62,22 +59,8 @@ class FaultsIT {
         }
     }
 
-    /** A job long enough to be caught in its decoder loop. */
-    private String submit(String gateway, long seed) throws Exception {
-        HttpResponse<String> submitted = http.send(HttpRequest.newBuilder(mesh.uri(gateway, "/v1/jobs"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("""
-                                {"prompt": "a small yellow triangle at the top on a black background",
-                                 "size": "64x64", "decoder_steps": 400, "seed": %d, "previews": false}
-                                """.formatted(seed)))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
-        return JSON.readTree(submitted.body()).get("id").asText();
-    }
-
-    private JsonNode job(String gateway, String id) throws Exception {
-        return JSON.readTree(get(mesh.uri(gateway, "/v1/jobs/" + id)));
+    private MeshJobs on(String gateway) {
+        return new MeshJobs(path -> mesh.uri(gateway, path), "a small yellow triangle at the top on a black background");
     }
 
     private String get(URI uri) throws Exception {
@@ -87,46 +70,6 @@ class FaultsIT {
 
     private Map<String, String> stored(String id) {
         return redis.sync().hgetall(mesh.keyPrefix() + "job:" + id);
-    }
-
-    private void awaitDecoderStep(String gateway, String id, int step) throws Exception {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
-        while (true) {
-            JsonNode view = job(gateway, id);
-            if (view.path("stage").asText().equals("decoder") && view.path("step").asInt() >= step) {
-                return;
-            }
-            assertThat(view.get("state").asText()).as(view.toString()).isIn("queued", "running");
-            assertThat(Instant.now()).as("job %s to reach decoder step %d", id, step).isBefore(deadline);
-            Thread.sleep(20);
-        }
-    }
-
-    private JsonNode awaitEnd(String gateway, String id) throws Exception {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(180));
-        while (true) {
-            JsonNode view = job(gateway, id);
-            if (!view.get("state").asText().equals("queued") && !view.get("state").asText().equals("running")) {
-                return view;
-            }
-            assertThat(Instant.now()).as("job %s to end", id).isBefore(deadline);
-            Thread.sleep(100);
-        }
-    }
-
-    private byte[] png(String gateway, String id) throws Exception {
-        HttpResponse<byte[]> response = http.send(
-                HttpRequest.newBuilder(mesh.uri(gateway, "/v1/images/results/" + id + "/0.png")).GET().build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        assertThat(response.statusCode()).isEqualTo(200);
-        return response.body();
-    }
-
-    /** The image of an undisturbed run of the same request. */
-    private byte[] undisturbed(String gateway, long seed) throws Exception {
-        String id = submit(gateway, seed);
-        assertThat(awaitEnd(gateway, id).get("state").asText()).isEqualTo("succeeded");
-        return png(gateway, id);
     }
 
     private double priorCalls() throws Exception {
@@ -141,9 +84,10 @@ class FaultsIT {
     @Test
     @Order(1)
     void aGatewayStoppedMidJob_handsItOver_andTheNextGatewayResumesAfterThePrior() throws Exception {
-        byte[] expected = undisturbed("gateway", 21);
-        String id = submit("gateway", 21);
-        awaitDecoderStep("gateway", id, 20);
+        MeshJobs first = on("gateway");
+        byte[] expected = first.undisturbed(21);
+        String id = first.submit(21);
+        first.awaitDecoderStep(id, 20);
         double priorCallsBefore = priorCalls();
 
         mesh.terminate("gateway");
@@ -153,42 +97,46 @@ class FaultsIT {
                 .containsEntry("attempts", "1")
                 .doesNotContainKey("error_code");
         mesh.startGateway("gateway.2");
-        JsonNode done = awaitEnd("gateway.2", id);
+        MeshJobs second = on("gateway.2");
+        JsonNode done = second.awaitEnd(id);
 
         assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("succeeded");
         assertThat(stored(id)).containsEntry("attempts", "2").doesNotContainKey("crashes");
-        assertThat(png("gateway.2", id)).as("the same pixels as an undisturbed run").isEqualTo(expected);
+        assertThat(second.png(id)).as("the same pixels as an undisturbed run").isEqualTo(expected);
         assertThat(priorCalls()).as("the second run started after the prior").isEqualTo(priorCallsBefore);
     }
 
     @Test
     @Order(2)
     void aGatewayKilledMidJob_isTakenOverByAnother() throws Exception {
-        String id = submit("gateway.2", 22);
-        awaitDecoderStep("gateway.2", id, 20);
+        MeshJobs second = on("gateway.2");
+        String id = second.submit(22);
+        second.awaitDecoderStep(id, 20);
 
         mesh.kill("gateway.2");
         mesh.startGateway("gateway.3");
-        JsonNode done = awaitEnd("gateway.3", id);
+        MeshJobs third = on("gateway.3");
+        JsonNode done = third.awaitEnd(id);
 
         assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("succeeded");
         assertThat(stored(id)).containsEntry("attempts", "2").containsEntry("crashes", "1");
-        assertThat(png("gateway.3", id)).as("the same pixels as an undisturbed run").isEqualTo(undisturbed("gateway.3", 22));
+        assertThat(third.png(id)).as("the same pixels as an undisturbed run").isEqualTo(third.undisturbed(22));
     }
 
     @Test
     @Order(3)
     void aDecoderRestartedMidJob_costsTheJobOnlyTheWait() throws Exception {
-        String id = submit("gateway.3", 23);
-        awaitDecoderStep("gateway.3", id, 20);
+        MeshJobs third = on("gateway.3");
+        String id = third.submit(23);
+        third.awaitDecoderStep(id, 20);
 
         mesh.kill("decoder-svc");
         Thread.sleep(3000);
         mesh.restart("decoder-svc");
-        JsonNode done = awaitEnd("gateway.3", id);
+        JsonNode done = third.awaitEnd(id);
 
         assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("succeeded");
         assertThat(stored(id)).containsEntry("attempts", "1");
-        assertThat(png("gateway.3", id)).as("the same pixels as an undisturbed run").isEqualTo(undisturbed("gateway.3", 23));
+        assertThat(third.png(id)).as("the same pixels as an undisturbed run").isEqualTo(third.undisturbed(23));
     }
 }
