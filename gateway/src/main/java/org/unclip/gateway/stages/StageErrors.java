@@ -2,6 +2,7 @@ package org.unclip.gateway.stages;
 
 import io.grpc.Status;
 import java.util.Locale;
+import org.jboss.logging.Logger;
 import org.unclip.gateway.errors.ApiError;
 
 /**
@@ -16,19 +17,26 @@ import org.unclip.gateway.errors.ApiError;
  *       cannot take images (variations, image endpoints of interpolations and text diffs)</td></tr>
  *   <tr><td>anything else</td><td>502</td></tr>
  * </table>
+ *
+ * <p>Only a refusal of the request itself carries the stage's description: it is the reason the
+ * request was refused, written by our own stages for the client. Every other failure gets a fixed
+ * message and a stable code; its description (a transport error, an address, an exception of the
+ * stage) is logged here, never sent.
  */
 public final class StageErrors {
+
+    private static final Logger LOG = Logger.getLogger(StageErrors.class);
 
     private StageErrors() {}
 
     public static ApiError toApiError(StageException e) {
         String stage = e.stage();
-        String description = e.description().isBlank() ? "no details given" : e.description();
         Status.Code code = e.status().getCode();
         if (code == Status.Code.UNIMPLEMENTED && StageClients.IMAGE_ENCODER.equals(stage)) {
+            LOG.debugf("the %s stage does not take images: %s", stage, details(e));
             return ApiError.invalidRequest(
                     "Image inputs (variations, and images in interpolations and text diffs) are not supported by "
-                            + "this server's model family: it has no image encoder (" + description + ").",
+                            + "this server's model family: it has no image encoder.",
                     null,
                     "unsupported_operation");
         }
@@ -36,28 +44,39 @@ public final class StageErrors {
             case INVALID_ARGUMENT:
             case OUT_OF_RANGE:
             case FAILED_PRECONDITION:
+                String description = e.status().getDescription();
+                description = description == null || description.isBlank() ? "no details given" : description;
                 return ApiError.invalidRequest(
                         "The " + stage + " stage rejected the request: " + description,
                         e.paramResolved() ? e.param() : guessParam(stage, description),
                         "invalid_value");
+            default:
+                LOG.warnf("the %s stage call failed (%s, tried %d time%s): %s",
+                        stage, code, e.attempts(), e.attempts() == 1 ? "" : "s", details(e));
+                return serverFailure(stage, code);
+        }
+    }
+
+    /** A failure of ours or of a stage: a fixed message per kind, nothing from the stage. */
+    private static ApiError serverFailure(String stage, Status.Code code) {
+        switch (code) {
             case UNAVAILABLE:
-                return ApiError.server(
-                        503,
-                        "The " + stage + " stage is unavailable (tried " + e.attempts() + " time" + (e.attempts() == 1 ? "" : "s") + "): " + description,
-                        "stage_unavailable");
+                return ApiError.server(503, "The " + stage + " stage is unavailable; try again shortly.", "stage_unavailable");
             case RESOURCE_EXHAUSTED:
-                return ApiError.server(503, "The " + stage + " stage is overloaded: " + description, "stage_overloaded");
+                return ApiError.server(503, "The " + stage + " stage is overloaded; try again shortly.", "stage_overloaded");
             case CANCELLED:
             case ABORTED:
-                return ApiError.server(503, "The " + stage + " stage call was cancelled: " + description, "stage_cancelled");
+                return ApiError.server(503, "The " + stage + " stage call was cancelled; try again shortly.", "stage_cancelled");
             case DEADLINE_EXCEEDED:
-                return ApiError.server(504, "The " + stage + " stage did not answer in time: " + description, "stage_timeout");
+                return ApiError.server(504, "The " + stage + " stage did not answer in time.", "stage_timeout");
             default:
-                return ApiError.server(
-                        502,
-                        "The " + stage + " stage failed (" + code + "): " + description,
-                        "stage_error");
+                return ApiError.server(502, "The " + stage + " stage failed while processing the request.", "stage_error");
         }
+    }
+
+    private static String details(StageException e) {
+        String description = e.description();
+        return description.isBlank() ? "no details given" : description;
     }
 
     /** The request field a stage's complaint most likely refers to, or null. */

@@ -337,15 +337,18 @@ class ImagesResourceTest {
     void stageThatStaysUnavailable_maps_to503() throws Exception {
         HttpResponse<String> response = post("{\"prompt\":\"an offline circle\",\"size\":\"64x64\"}");
 
-        assertOpenAiError(response, 503, "server_error", null, "The text-encoder stage is unavailable (tried 3 times)");
+        assertOpenAiError(response, 503, "server_error", null, "The text-encoder stage is unavailable; try again shortly.");
         assertThat(json(response).get("error").get("code").asText()).isEqualTo("stage_unavailable");
+        // What the stage said stays in the gateway's log.
+        assertThat(response.body()).doesNotContain("UNAVAILABLE");
     }
 
     @Test
     void stageInternalError_maps_to502() throws Exception {
         HttpResponse<String> response = post("{\"prompt\":\"a red circle\",\"size\":\"64x64\",\"decoder_guidance_scale\":99}");
 
-        assertOpenAiError(response, 502, "server_error", null, "The decoder stage failed (INTERNAL): ONNX Runtime failed");
+        assertOpenAiError(response, 502, "server_error", null, "The decoder stage failed while processing the request.");
+        assertThat(response.body()).doesNotContain("ONNX").doesNotContain("INTERNAL");
         String jobId = response.headers().firstValue(ImagesResource.JOB_ID_HEADER).orElseThrow();
         assertThat(redis().hgetall(prefix + "job:" + jobId))
                 .containsEntry("state", "failed")
@@ -357,7 +360,8 @@ class ImagesResourceTest {
     void decoderAnsweringTooFewImages_maps_to502() throws Exception {
         HttpResponse<String> response = post("{\"prompt\":\"a red circle\",\"n\":2,\"size\":\"64x64\",\"decoder_steps\":942}");
 
-        assertOpenAiError(response, 502, "server_error", null, "returned 1 images for 2 seeds");
+        assertOpenAiError(response, 502, "server_error", null, "The decoder stage failed while processing the request.");
+        assertThat(response.body()).doesNotContain("returned 1 images");
     }
 
     // ------------------------------------------------------------------ operations

@@ -288,7 +288,7 @@ class WebPageTest {
         find("#generate").click();
 
         assertThat(awaitStatus("Failed.")).isEqualTo("Failed.");
-        assertThat(text("#error")).isEqualTo("The decoder stage failed (INTERNAL): ONNX Runtime failed: out of memory");
+        assertThat(text("#error")).isEqualTo("The decoder stage failed while processing the request.");
         assertThat(find("#generate").isEnabled()).isTrue();
         assertThat(browser.driver().findElements(By.cssSelector("#gallery img"))).isEmpty();
     }

@@ -34,7 +34,7 @@ class StageErrorsTest {
     }
 
     @Test
-    void unavailable_is503_andSaysHowOftenItWasTried_andWhy() {
+    void unavailable_is503_withAFixedMessage_notTheTransportError() {
         Status refused =
                 Status.UNAVAILABLE.withDescription("io exception").withCause(new ConnectException("Connection refused: /127.0.0.1:9101"));
 
@@ -43,25 +43,57 @@ class StageErrorsTest {
         assertThat(error.status()).isEqualTo(503);
         assertThat(error.type()).isEqualTo("server_error");
         assertThat(error.code()).isEqualTo("stage_unavailable");
-        assertThat(error.message()).contains("tried 3 times").contains("Connection refused: /127.0.0.1:9101");
+        assertThat(error.param()).isNull();
+        assertThat(error.message()).isEqualTo("The text-encoder stage is unavailable; try again shortly.");
     }
 
     @Test
-    void otherFailures_map_toGatewayStatuses() {
-        assertThat(map("decoder", Status.DEADLINE_EXCEEDED, 1).status()).isEqualTo(504);
-        assertThat(map("decoder", Status.RESOURCE_EXHAUSTED, 1).status()).isEqualTo(503);
-        assertThat(map("decoder", Status.INTERNAL.withDescription("boom"), 1).status()).isEqualTo(502);
-        assertThat(map("decoder", Status.UNIMPLEMENTED, 1).status()).isEqualTo(502);
-        assertThat(map("decoder", Status.UNKNOWN, 1).message()).contains("no details given");
+    void serverSideFailures_mapToGatewayStatuses_withStableCodes_andNothingOfTheStagesDescription() {
+        String secret = "java.lang.IllegalStateException: session /models/decoder.onnx at 10.1.2.3:9103";
+        Object[][] cases = {
+            {Status.UNAVAILABLE, 503, "stage_unavailable"},
+            {Status.RESOURCE_EXHAUSTED, 503, "stage_overloaded"},
+            {Status.CANCELLED, 503, "stage_cancelled"},
+            {Status.ABORTED, 503, "stage_cancelled"},
+            {Status.DEADLINE_EXCEEDED, 504, "stage_timeout"},
+            {Status.INTERNAL, 502, "stage_error"},
+            {Status.UNKNOWN, 502, "stage_error"},
+            {Status.UNIMPLEMENTED, 502, "stage_error"},
+            {Status.DATA_LOSS, 502, "stage_error"},
+            {Status.UNAUTHENTICATED, 502, "stage_error"},
+            {Status.PERMISSION_DENIED, 502, "stage_error"},
+            {Status.NOT_FOUND, 502, "stage_error"},
+        };
+        for (Object[] c : cases) {
+            Status status = ((Status) c[0]).withDescription(secret).withCause(new IllegalStateException("inner " + secret));
+
+            ApiError error = map("decoder", status, 2);
+
+            assertThat(error.status()).as("%s", c[0]).isEqualTo(c[1]);
+            assertThat(error.type()).as("%s", c[0]).isEqualTo("server_error");
+            assertThat(error.code()).as("%s", c[0]).isEqualTo(c[2]);
+            assertThat(error.message()).as("%s", c[0]).startsWith("The decoder stage ")
+                    .doesNotContain("10.1.2.3").doesNotContain("onnx").doesNotContain("Exception").doesNotContain("inner");
+            // The same kind of failure always reads the same, whatever the stage said.
+            assertThat(map("decoder", (Status) c[0], 1)).as("%s", c[0]).isEqualTo(error);
+        }
+    }
+
+    @Test
+    void invalidArgumentClassAnswers_keepTheStagesDescription_whichIsTheReasonForTheRefusal() {
+        assertThat(map("decoder", Status.OUT_OF_RANGE.withDescription("decoder steps must be <= 200"), 1).message())
+                .isEqualTo("The decoder stage rejected the request: decoder steps must be <= 200");
+        assertThat(map("prior", Status.FAILED_PRECONDITION.withDescription("guidance_scale must be <= 20"), 1).status()).isEqualTo(400);
+        assertThat(map("decoder", Status.INVALID_ARGUMENT, 1).message()).contains("no details given");
     }
 
     @Test
     void imageEncoder_unimplemented_isAnUnsupportedOperation_andItsComplaintsPointAtTheImage() {
-        ApiError unsupported = map("image-encoder", Status.UNIMPLEMENTED.withDescription("family x has no image encoder"), 1);
+        ApiError unsupported = map("image-encoder", Status.UNIMPLEMENTED.withDescription("Method not found: unclip.v1.TextEncoder/EncodeImage"), 1);
         assertThat(unsupported.status()).isEqualTo(400);
         assertThat(unsupported.type()).isEqualTo("invalid_request_error");
         assertThat(unsupported.code()).isEqualTo("unsupported_operation");
-        assertThat(unsupported.message()).contains("variations").contains("family x has no image encoder");
+        assertThat(unsupported.message()).contains("variations").contains("no image encoder").doesNotContain("Method not found");
 
         ApiError invalid = map("image-encoder", Status.INVALID_ARGUMENT.withDescription("images[0] cannot be decoded"), 1);
         assertThat(invalid.status()).isEqualTo(400);
