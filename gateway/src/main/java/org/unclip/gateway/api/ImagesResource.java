@@ -1,6 +1,7 @@
 package org.unclip.gateway.api;
 
 import io.smallrye.common.annotation.Blocking;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
@@ -74,21 +75,24 @@ public class ImagesResource {
     private final GatewayConfig config;
     private final DisconnectWatch disconnects;
     private final io.quarkus.vertx.http.runtime.CurrentVertxRequest currentRequest;
+    private final RequestBodyLimit bodyLimit;
 
     @Inject
-    public ImagesResource(
+    ImagesResource(
             GatewayConfig config,
             JobStore store,
             JobWaiter waiter,
             JobSubmitter submitter,
             DisconnectWatch disconnects,
-            io.quarkus.vertx.http.runtime.CurrentVertxRequest currentRequest) {
+            io.quarkus.vertx.http.runtime.CurrentVertxRequest currentRequest,
+            RequestBodyLimit bodyLimit) {
         this.config = config;
         this.store = store;
         this.waiter = waiter;
         this.submitter = submitter;
         this.disconnects = disconnects;
         this.currentRequest = currentRequest;
+        this.bodyLimit = bodyLimit;
     }
 
     @POST
@@ -110,7 +114,9 @@ public class ImagesResource {
             @Parameter(description = OpenApiText.REQUEST_ID) @HeaderParam(RequestIds.HEADER) String requestId,
             @Parameter(description = OpenApiText.IDEMPOTENCY_KEY) @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @Context UriInfo uriInfo) {
+            @Context UriInfo uriInfo,
+            @Context HttpServerRequest request) {
+        bodyLimit.requireWithin(request, body);
         Duration timeout = config.jobs().waitTimeout();
         JobSubmitter.Submitted submitted =
                 submitter.submit(
@@ -185,7 +191,9 @@ public class ImagesResource {
             @Parameter(description = OpenApiText.REQUEST_ID) @HeaderParam(RequestIds.HEADER) String requestId,
             @Parameter(description = OpenApiText.IDEMPOTENCY_KEY) @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @Context UriInfo uriInfo) {
+            @Context UriInfo uriInfo,
+            @Context HttpServerRequest request) {
+        bodyLimit.requireWithin(request, body);
         return manipulation(JobSpec.INTERPOLATION, body, contentType, requestId, idempotencyKey, authorization, uriInfo);
     }
 
@@ -215,7 +223,9 @@ public class ImagesResource {
             @Parameter(description = OpenApiText.REQUEST_ID) @HeaderParam(RequestIds.HEADER) String requestId,
             @Parameter(description = OpenApiText.IDEMPOTENCY_KEY) @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @Context UriInfo uriInfo) {
+            @Context UriInfo uriInfo,
+            @Context HttpServerRequest request) {
+        bodyLimit.requireWithin(request, body);
         return manipulation(JobSpec.TEXT_DIFF, body, contentType, requestId, idempotencyKey, authorization, uriInfo);
     }
 
@@ -246,7 +256,9 @@ public class ImagesResource {
     @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
 
     @Consumes(MediaType.WILDCARD)
-    public Response edits(@RequestBody(content = @Content(mediaType = MediaType.MULTIPART_FORM_DATA, schema = @Schema(type = SchemaType.OBJECT, description = "Read and ignored."))) byte[] body) {
+    public Response edits(@RequestBody(content = @Content(mediaType = MediaType.MULTIPART_FORM_DATA, schema = @Schema(type = SchemaType.OBJECT, description = "Read and ignored."))) byte[] body,
+            @Context HttpServerRequest request) {
+        bodyLimit.requireWithin(request, body);
         throw new ApiException(
                 ApiError.invalidRequest(
                         "Image edits (inpainting) are not supported: this server's unCLIP model family has no inpainting "

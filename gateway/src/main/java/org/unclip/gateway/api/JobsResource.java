@@ -7,6 +7,7 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.MultiEmitter;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BeanParam;
@@ -83,13 +84,15 @@ public class JobsResource {
     private final RedisConnections redis;
     private final GatewayConfig config;
     private final ExecutorService readers;
+    private final RequestBodyLimit bodyLimit;
 
     @Inject
-    public JobsResource(GatewayConfig config, JobStore store, JobSubmitter submitter, RedisConnections redis) {
+    JobsResource(GatewayConfig config, JobStore store, JobSubmitter submitter, RedisConnections redis, RequestBodyLimit bodyLimit) {
         this.config = config;
         this.store = store;
         this.submitter = submitter;
         this.redis = redis;
+        this.bodyLimit = bodyLimit;
         AtomicInteger count = new AtomicInteger();
         this.readers =
                 Executors.newCachedThreadPool(
@@ -128,7 +131,9 @@ public class JobsResource {
             @Parameter(description = OpenApiText.REQUEST_ID) @HeaderParam(RequestIds.HEADER) String requestId,
             @Parameter(description = OpenApiText.IDEMPOTENCY_KEY) @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @Context UriInfo uriInfo) {
+            @Context UriInfo uriInfo,
+            @Context HttpServerRequest request) {
+        bodyLimit.requireWithin(request, body);
         JobSubmitter.Submitted submitted =
                 submitter.submitJob(
                         contentType,

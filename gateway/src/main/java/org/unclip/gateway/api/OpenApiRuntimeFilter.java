@@ -23,8 +23,8 @@ import org.unclip.gateway.config.GatewayConfig;
  * Makes {@code /q/openapi} describe this server as it is configured, at startup: the limits the
  * parsers enforce ({@code unclip.api.max-images}, {@code max-frames}, {@code max-prompt-length},
  * {@code sizes}, {@code default-response-format}) replace the defaults written in {@link
- * ApiSchemas}; every operation with a body documents the 413 of {@code
- * quarkus.http.limits.max-body-size}; and the optional bearer API key is a security scheme,
+ * ApiSchemas}; every operation with a body documents the 413 of its body limit ({@code
+ * unclip.api.max-body-size} or {@code max-image-body-size}, see {@link RequestBodyLimit}); and the optional bearer API key is a security scheme,
  * required on the {@code /v1} operations when {@code unclip.api.keys} is set and optional
  * otherwise (the stored image URLs stay open either way).
  */
@@ -67,7 +67,7 @@ public class OpenApiRuntimeFilter implements OASFilter {
                 }
                 for (Operation operation : operations.values()) {
                     secure(path.getKey(), operation);
-                    documentBodyLimit(operation);
+                    documentBodyLimit(path.getKey(), operation);
                 }
             }
         }
@@ -105,18 +105,18 @@ public class OpenApiRuntimeFilter implements OASFilter {
         operation.setSecurity(security);
     }
 
-    private void documentBodyLimit(Operation operation) {
-        if (operation.getRequestBody() == null || maxBodySize.isEmpty() || operation.getResponses() == null) {
+    private void documentBodyLimit(String path, Operation operation) {
+        if (operation.getRequestBody() == null || operation.getResponses() == null) {
             return;
         }
-        long limit = maxBodySize.get().asLongValue();
+        RequestBodyLimit.Limit limit = new RequestBodyLimit(config, maxBodySize).limitOf(path);
         operation.getResponses()
                 .addAPIResponse(
                         "413",
                         OASFactory.createAPIResponse()
                                 .description(
-                                        "The body is larger than " + limit + " bytes (" + RequestBodyLimit.describe(limit)
-                                                + ", `quarkus.http.limits.max-body-size`): `invalid_request_error`, code `"
+                                        "The body is larger than " + limit.bytes() + " bytes (" + RequestBodyLimit.describe(limit.bytes())
+                                                + ", `" + limit.setting() + "`): `invalid_request_error`, code `"
                                                 + RequestBodyLimit.CODE + "`.")
                                 .content(
                                         OASFactory.createContent()

@@ -1,5 +1,6 @@
 package org.unclip.gateway.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -226,6 +227,23 @@ public interface GatewayConfig {
         /** {@code b64_json} or {@code url}, used when a request names none. */
         @WithDefault("b64_json")
         String defaultResponseFormat();
+
+        /**
+         * Largest request body of an endpoint that takes no images ({@code POST
+         * /v1/images/generations}, and every endpoint not named under {@link #maxImageBodySize});
+         * beyond it 413. A generation body is a few KB.
+         */
+        @WithDefault("64K")
+        MemorySize maxBodySize();
+
+        /**
+         * Largest request body of the endpoints that take images: {@code /v1/images/variations},
+         * {@code /edits}, {@code /interpolations}, {@code /text_diffs} and {@code POST /v1/jobs}
+         * (which takes every kind); beyond it 413. Two base64 PNGs of 4 MB each fit in 16M.
+         * {@code quarkus.http.limits.max-body-size} bounds both.
+         */
+        @WithDefault("16M")
+        MemorySize maxImageBodySize();
 
         /** Base for image URLs (e.g. {@code https://images.example.com}); default: the request's. */
         Optional<String> publicBaseUrl();

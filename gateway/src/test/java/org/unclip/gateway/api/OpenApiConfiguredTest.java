@@ -38,6 +38,7 @@ class OpenApiConfiguredTest {
                     "unclip.api.max-prompt-length", "300",
                     "unclip.api.sizes", "64x64",
                     "unclip.api.default-response-format", "url",
+                    "unclip.api.max-body-size", "32K",
                     "quarkus.http.limits.max-body-size", "8M");
         }
     }
@@ -81,8 +82,13 @@ class OpenApiConfiguredTest {
         }
         assertThat(schema("CreateImageTextDiffRequest").path("to_text").path("maxLength").asInt()).isEqualTo(300);
         assertThat(schema("EmbeddingSource").path("prompt").path("maxLength").asInt()).isEqualTo(300);
-        JsonNode tooLarge = doc.at("/paths/~1v1~1images~1generations/post/responses/413");
-        assertThat(tooLarge.path("description").asText()).contains(Long.toString(8L << 20)).contains("8 MiB");
+        JsonNode generationTooLarge = doc.at("/paths/~1v1~1images~1generations/post/responses/413");
+        assertThat(generationTooLarge.path("description").asText()).contains(Long.toString(32L << 10)).contains("32 KiB")
+                .contains("unclip.api.max-body-size");
+        // The image endpoints' 16M is more than Quarkus's overall limit, which then applies.
+        JsonNode interpolationTooLarge = doc.at("/paths/~1v1~1images~1interpolations/post/responses/413");
+        assertThat(interpolationTooLarge.path("description").asText()).contains(Long.toString(8L << 20)).contains("8 MiB")
+                .contains("quarkus.http.limits.max-body-size");
     }
 
     @Test

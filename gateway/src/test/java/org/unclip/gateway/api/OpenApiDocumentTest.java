@@ -226,15 +226,22 @@ class OpenApiDocumentTest {
     }
 
     @Test
-    void everyOperationWithABody_documentsThe413OfTheBodyLimit() {
+    void everyOperationWithABody_documentsThe413OfItsBodyLimit() {
         for (String operation : documented()) {
             String[] parts = operation.split(" ", 2);
             JsonNode op = operation(parts[0], parts[1]);
             if (op.has("requestBody")) {
                 assertError(responseSchema(parts[0], parts[1], "413", "application/json"));
-                assertThat(op.path("responses").path("413").path("description").asText()).as(operation).contains("16777216");
+                String description = op.path("responses").path("413").path("description").asText();
+                if (RequestBodyLimit.IMAGE_ENDPOINTS.contains(parts[1])) {
+                    assertThat(description).as(operation).contains("16777216").contains("unclip.api.max-image-body-size");
+                } else {
+                    assertThat(description).as(operation).contains("65536").contains("unclip.api.max-body-size");
+                }
             }
         }
+        assertThat(operation("POST", "/v1/images/generations").path("responses").path("413").path("description").asText())
+                .contains("64 KiB");
     }
 
     // ------------------------------------------------------------------ request bodies
