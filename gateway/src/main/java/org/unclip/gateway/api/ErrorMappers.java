@@ -53,7 +53,10 @@ public class ErrorMappers {
                 error = new ApiError(406, ApiError.INVALID_REQUEST, "Not acceptable (" + where + "): see the endpoint's documented response types.", null, null);
                 break;
             case 415:
-                error = ApiError.invalidRequest("Unsupported Content-Type for " + where + ": send JSON with 'Content-Type: application/json'.", null, "unsupported_content_type");
+                String expected = request.path().endsWith("/images/variations")
+                        ? "send the form as 'Content-Type: multipart/form-data'."
+                        : "send JSON with 'Content-Type: application/json'.";
+                error = ApiError.invalidRequest("Unsupported Content-Type for " + where + ": " + expected, null, "unsupported_content_type");
                 break;
             default:
                 if (status >= 500) {
@@ -99,6 +102,10 @@ public class ErrorMappers {
     @ServerExceptionMapper
     public Response anything(Throwable e, HttpServerRequest request) {
         String id = requestId(request);
+        if (MultipartBodies.isMalformed(e)) {
+            LOG.debugf("request %s: malformed multipart body of %s %s: %s", id, request.method(), request.path(), e);
+            return ErrorResponses.of(MultipartBodies.malformed());
+        }
         LOG.errorf(e, "request %s: unexpected failure of %s %s", id, request.method(), request.path());
         return ErrorResponses.of(
                 ApiError.server(

@@ -341,6 +341,79 @@ class VariationsResourceTest {
         assertThat(JSON.readTree(response.body()).get("error").get("type").asText()).isEqualTo("invalid_request_error");
     }
 
+    // ------------------------------------------------------------------ malformed multipart bodies
+
+    private HttpResponse<String> postRaw(String path, String contentType, byte[] body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void malformedMultipartBodies_are400_neverA500() throws Exception {
+        String b = "XyZ";
+        byte[] wellFormed = bytes("--" + b + "\r\nContent-Disposition: form-data; name=\"n\"\r\n\r\n1\r\n--" + b + "--\r\n");
+        String formData = "multipart/form-data; boundary=" + b;
+        Map<String, Object[]> cases = new LinkedHashMap<>();
+        cases.put("no boundary", new Object[] {"multipart/form-data", wellFormed});
+        cases.put("empty boundary", new Object[] {"multipart/form-data; boundary=", wellFormed});
+        cases.put("empty quoted boundary", new Object[] {"multipart/form-data; boundary=\"\"", wellFormed});
+        cases.put("another boundary than the body's", new Object[] {"multipart/form-data; boundary=other", wellFormed});
+        cases.put("no closing delimiter", new Object[] {formData, bytes("--" + b + "\r\nContent-Disposition: form-data; name=\"n\"\r\n\r\n1")});
+        cases.put("truncated part headers", new Object[] {formData, bytes("--" + b + "\r\nContent-Disposition: form-da")});
+        cases.put("truncated file", new Object[] {formData, bytes("--" + b + "\r\nContent-Disposition: form-data; name=\"image\"; "
+                + "filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\u0089PNG\r\n")});
+        cases.put("a part header without a colon", new Object[] {formData, bytes("--" + b + "\r\nContent-Disposition\r\n\r\n1\r\n--" + b + "--\r\n")});
+        cases.put("an empty name", new Object[] {formData, bytes("--" + b + "\r\nContent-Disposition: form-data; name=\r\n\r\n1\r\n--" + b + "--\r\n")});
+        cases.put("an empty body", new Object[] {formData, new byte[0]});
+        cases.put("not multipart at all", new Object[] {formData, bytes("hello world")});
+        for (String path : new String[] {"/v1/images/variations", "/v1/jobs"}) {
+            for (Map.Entry<String, Object[]> c : cases.entrySet()) {
+                HttpResponse<String> response = postRaw(path, (String) c.getValue()[0], (byte[]) c.getValue()[1]);
+
+                assertThat(response.statusCode()).as("%s %s: %s", path, c.getKey(), response.body()).isEqualTo(400);
+                JsonNode error = JSON.readTree(response.body()).get("error");
+                assertThat(error.get("type").asText()).as("%s %s", path, c.getKey()).isEqualTo("invalid_request_error");
+                assertThat(error.get("code").asText()).as("%s %s", path, c.getKey()).isEqualTo("invalid_multipart");
+                assertThat(error.get("message").asText()).as("%s %s", path, c.getKey()).contains("multipart/form-data")
+                        .doesNotContain("Exception").doesNotContain("request id");
+            }
+        }
+    }
+
+    @Test
+    void wellFormedBodiesWithoutTheImage_orWithAnEmptyOne_are400_onImage() throws Exception {
+        String b = "XyZ";
+        String formData = "multipart/form-data; boundary=\"" + b + "\"";
+        // Parts the form does not know (no name, no Content-Disposition) are ignored: the image is missing.
+        byte[] noImage = bytes("--" + b + "\r\nContent-Type: text/plain\r\n\r\n1\r\n--" + b + "\r\n"
+                + "Content-Disposition: form-data\r\n\r\n2\r\n--" + b + "--\r\n");
+        assertOpenAiError(postRaw("/v1/images/variations", formData, noImage), 400, "image", "missing_required_parameter");
+        byte[] emptyFile = bytes("--" + b + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n"
+                + "Content-Type: image/png\r\n\r\n\r\n--" + b + "--\r\n");
+        assertOpenAiError(postRaw("/v1/images/variations", formData, emptyFile), 400, "image", "invalid_image_format");
+        byte[] imageAsText = bytes("--" + b + "\r\nContent-Disposition: form-data; name=\"image\"\r\n\r\nabc\r\n--" + b + "--\r\n");
+        assertOpenAiError(postRaw("/v1/images/variations", formData, imageAsText), 400, "image", "invalid_image_format");
+    }
+
+    @Test
+    void aFormEndpointWithoutAForm_says_toSendMultipart() throws Exception {
+        for (String contentType : new String[] {"text/plain", "application/x-www-form-urlencoded", "multipart/mixed; boundary=x"}) {
+            HttpResponse<String> response = postRaw("/v1/images/variations", contentType, bytes("n=1"));
+
+            assertOpenAiError(response, 400, null, "unsupported_content_type");
+            assertThat(JSON.readTree(response.body()).at("/error/message").asText()).as(contentType).contains("multipart/form-data");
+        }
+        // Without a Content-Type there is no form to read, so no image either.
+        assertOpenAiError(postRaw("/v1/images/variations", null, bytes("n=1")), 400, "image", "missing_required_parameter");
+    }
+
     @Test
     void imageEncoderRejectingTheImage_is400_onImage() throws Exception {
         HttpResponse<String> response = post(new Form().file("image", "x.png", "image/png", png(11, 11)));
