@@ -26,9 +26,22 @@ public interface GatewayConfig {
 
     /** Where the job queue lives. */
     interface Redis {
-        /** Lettuce URI, e.g. {@code redis://127.0.0.1:6379/0} or {@code rediss://user:pw@host:6380}. */
+        /**
+         * Lettuce URI, e.g. {@code redis://127.0.0.1:6379/0} or {@code rediss://user:pw@host:6380}
+         * (a password in the URL must be percent-encoded; {@link #password()} need not be).
+         */
         @WithDefault("redis://127.0.0.1:6379")
         String url();
+
+        /**
+         * Password the gateway sends with AUTH (Redis {@code requirepass}, or an ACL user's);
+         * wins over one in {@link #url()}. Never logged. Environment: {@code
+         * UNCLIP_REDIS_PASSWORD}, best from a secret.
+         */
+        Optional<String> password();
+
+        /** ACL user to AUTH as (with the password); wins over one in {@link #url()}. Default: Redis's {@code default} user. */
+        Optional<String> username();
 
         /** Prepended to every key and channel the gateway touches. */
         @WithDefault("unclip:")

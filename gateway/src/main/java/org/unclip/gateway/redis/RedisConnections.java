@@ -19,6 +19,9 @@ import org.unclip.gateway.config.GatewayConfig;
 /**
  * The Lettuce client and the connection shared by all non-blocking commands.
  *
+ * <p>Credentials come from the URL or from {@code unclip.redis.username} / {@code password} (see
+ * {@link #uri}); Lettuce sends AUTH on every connection it opens, reconnections included.
+ *
  * <p>Connections are opened lazily, so the gateway starts (and reports itself not ready) while
  * Redis is down. Blocking commands ({@code XREADGROUP ... BLOCK}) must not run on the shared
  * connection, which would stall every other command behind them: each stream consumer opens a
@@ -36,8 +39,11 @@ public class RedisConnections {
 
     @Inject
     public RedisConnections(GatewayConfig config) {
-        this.commandTimeout = config.redis().commandTimeout();
-        RedisURI uri = RedisURI.create(config.redis().url());
+        this(uri(config.redis()), config.redis().commandTimeout());
+    }
+
+    RedisConnections(RedisURI uri, Duration commandTimeout) {
+        this.commandTimeout = commandTimeout;
         uri.setTimeout(commandTimeout);
         this.resources = clientResources();
         this.client = RedisClient.create(resources, uri);
@@ -48,6 +54,25 @@ public class RedisConnections {
                         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                         .timeoutOptions(TimeoutOptions.enabled())
                         .build());
+    }
+
+    /**
+     * The Lettuce URI of {@code unclip.redis.url}, with {@code unclip.redis.username} and {@code
+     * password} when they are set (they win over the URL's own). A URL Lettuce cannot read is
+     * refused without repeating it, as it may hold the password.
+     */
+    static RedisURI uri(GatewayConfig.Redis config) {
+        RedisURI uri;
+        try {
+            uri = RedisURI.create(config.url());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(
+                    "unclip.redis.url is not a Redis URI such as redis://[user:password@]host[:port][/database] or rediss://...: "
+                            + e.getClass().getSimpleName());
+        }
+        config.username().filter(u -> !u.isBlank()).ifPresent(uri::setUsername);
+        config.password().filter(p -> !p.isEmpty()).ifPresent(p -> uri.setPassword(p.toCharArray()));
+        return uri;
     }
 
     /**
