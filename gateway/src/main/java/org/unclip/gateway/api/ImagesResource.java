@@ -76,6 +76,7 @@ public class ImagesResource {
     private final DisconnectWatch disconnects;
     private final io.quarkus.vertx.http.runtime.CurrentVertxRequest currentRequest;
     private final RequestBodyLimit bodyLimit;
+    private final JobOwners owners;
 
     @Inject
     ImagesResource(
@@ -85,7 +86,8 @@ public class ImagesResource {
             JobSubmitter submitter,
             DisconnectWatch disconnects,
             io.quarkus.vertx.http.runtime.CurrentVertxRequest currentRequest,
-            RequestBodyLimit bodyLimit) {
+            RequestBodyLimit bodyLimit,
+            JobOwners owners) {
         this.config = config;
         this.store = store;
         this.waiter = waiter;
@@ -93,6 +95,7 @@ public class ImagesResource {
         this.disconnects = disconnects;
         this.currentRequest = currentRequest;
         this.bodyLimit = bodyLimit;
+        this.owners = owners;
     }
 
     @POST
@@ -304,17 +307,18 @@ public class ImagesResource {
     @Operation(operationId = "getImageResult", summary = "An image of a finished job",
             description = "The PNG behind a `url` result, until it expires (`unclip.jobs.result-ttl`). Open even when API keys are configured.")
     @APIResponse(responseCode = "200", description = "The PNG.", content = @Content(mediaType = "image/png", schema = @Schema(type = SchemaType.STRING, format = "binary")))
-    @APIResponse(responseCode = "404", description = "No such job, or its images expired.", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "404", description = OpenApiText.NO_SUCH_IMAGE, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
 
     @Produces({"image/png", MediaType.APPLICATION_JSON})
     public Response image(
             @Parameter(description = OpenApiText.JOB_ID) @PathParam("job") String jobId,
-            @Parameter(description = "The image's index in the response's `data`.") @PathParam("index") int index) {
+            @Parameter(description = "The image's index in the response's `data`.") @PathParam("index") int index,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         if (!JOB_ID.matcher(jobId).matches()) {
             throw new ApiException(ApiError.notFound("No image " + index + " of job '" + jobId + "': no such job."));
         }
-        return store
-                .image(jobId, index)
+        Optional<byte[]> image = owners.mayFetchImages(jobId, authorization) ? store.image(jobId, index) : Optional.empty();
+        return image
                 .map(png -> Response.ok(png, "image/png").header(JOB_ID_HEADER, jobId).build())
                 .orElseThrow(
                         () ->
@@ -328,10 +332,14 @@ public class ImagesResource {
     @Operation(operationId = "getImageJob", summary = "A job's state (same as GET /v1/jobs/{id}, without queue position and seeds)")
     @APIResponse(responseCode = "200", description = "The job.", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
     @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
-    @APIResponse(responseCode = "404", description = "No such job, or its images expired.", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "404", description = OpenApiText.NO_SUCH_JOB, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
 
-    public JobView job(@Parameter(description = OpenApiText.JOB_ID) @PathParam("job") String jobId, @Context UriInfo uriInfo) {
-        Optional<JobStore.StoredJob> found = JOB_ID.matcher(jobId).matches() ? store.load(jobId) : Optional.empty();
+    public JobView job(
+            @Parameter(description = OpenApiText.JOB_ID) @PathParam("job") String jobId,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @Context UriInfo uriInfo) {
+        Optional<JobStore.StoredJob> found =
+                JOB_ID.matcher(jobId).matches() && owners.mayAccess(jobId, authorization) ? store.load(jobId) : Optional.empty();
         JobStore.StoredJob job =
                 found.orElseThrow(
                         () -> new ApiException(ApiError.notFound("No job '" + jobId + "': it does not exist or has expired.")));

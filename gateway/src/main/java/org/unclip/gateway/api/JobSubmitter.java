@@ -44,11 +44,13 @@ public class JobSubmitter {
     private final ManipulationRequestParser manipulationParser;
     private final JobStore store;
     private final GatewayConfig config;
+    private final JobOwners owners;
 
     @Inject
-    public JobSubmitter(GatewayConfig config, JobStore store) {
+    JobSubmitter(GatewayConfig config, JobStore store, JobOwners owners) {
         this.config = config;
         this.store = store;
+        this.owners = owners;
         this.parser =
                 new GenerationRequestParser(
                         config.api().sizes(),
@@ -275,7 +277,7 @@ public class JobSubmitter {
                         JobSpec.GENERATION,
                         request.preset(),
                         null);
-        return enqueue(spec, request.responseFormat(), request.size().label(), List.of(), waitUntil, idempotency, idempotencyKey);
+        return enqueue(spec, request.responseFormat(), request.size().label(), List.of(), waitUntil, idempotency, idempotencyKey, authorization);
     }
 
     private Submitted submitManipulation(
@@ -308,7 +310,7 @@ public class JobSubmitter {
                         request.preset(),
                         request.manipulation());
         return enqueue(
-                spec, request.responseFormat(), request.size().label(), request.images(), waitUntil, idempotency, idempotencyKey);
+                spec, request.responseFormat(), request.size().label(), request.images(), waitUntil, idempotency, idempotencyKey, authorization);
     }
 
     /**
@@ -345,7 +347,7 @@ public class JobSubmitter {
                         null,
                         null);
         return enqueue(
-                spec, request.responseFormat(), request.size().label(), List.of(request.png()), waitUntil, idempotency, idempotencyKey);
+                spec, request.responseFormat(), request.size().label(), List.of(request.png()), waitUntil, idempotency, idempotencyKey, authorization);
     }
 
     private static List<Long> seeds(java.util.OptionalLong requested, int n) {
@@ -364,8 +366,10 @@ public class JobSubmitter {
             List<byte[]> inputs,
             Instant waitUntil,
             JobStore.Idempotency idempotency,
-            String idempotencyKey) {
+            String idempotencyKey,
+            String authorization) {
         String rid = spec.requestId();
+        String owner = owners.ownerFor(authorization);
         String jobId = UUID.randomUUID().toString().replace("-", "");
         List<Double> thetas = spec.manipulation() == null ? null : spec.manipulation().thetas();
         JobStore.Submission result;
@@ -373,13 +377,13 @@ public class JobSubmitter {
             if (!inputs.isEmpty()) {
                 store.storeInputs(jobId, inputs);
             }
-            result = store.submit(jobId, spec, waitUntil, config.jobs().maxQueued(), idempotency);
+            result = store.submit(jobId, spec, waitUntil, config.jobs().maxQueued(), idempotency, owner);
             if (result.outcome() == JobStore.Submission.Outcome.EXISTING && store.state(result.jobId()).isEmpty()) {
                 // The key's job has expired (job-ttl is shorter than idempotency-ttl), so there is
                 // nothing left to replay: the key is free again and this request is a new one.
                 LOG.debugf("request %s: the job %s of its Idempotency-Key has expired; queuing a new one", rid, result.jobId());
                 store.releaseIdempotency(idempotency, result);
-                result = store.submit(jobId, spec, waitUntil, config.jobs().maxQueued(), idempotency);
+                result = store.submit(jobId, spec, waitUntil, config.jobs().maxQueued(), idempotency, owner);
             }
             if (!inputs.isEmpty() && result.outcome() != JobStore.Submission.Outcome.CREATED) {
                 store.deleteInputs(jobId, inputs.size());

@@ -85,14 +85,22 @@ public class JobsResource {
     private final GatewayConfig config;
     private final ExecutorService readers;
     private final RequestBodyLimit bodyLimit;
+    private final JobOwners owners;
 
     @Inject
-    JobsResource(GatewayConfig config, JobStore store, JobSubmitter submitter, RedisConnections redis, RequestBodyLimit bodyLimit) {
+    JobsResource(
+            GatewayConfig config,
+            JobStore store,
+            JobSubmitter submitter,
+            RedisConnections redis,
+            RequestBodyLimit bodyLimit,
+            JobOwners owners) {
         this.config = config;
         this.store = store;
         this.submitter = submitter;
         this.redis = redis;
         this.bodyLimit = bodyLimit;
+        this.owners = owners;
         AtomicInteger count = new AtomicInteger();
         this.readers =
                 Executors.newCachedThreadPool(
@@ -188,8 +196,12 @@ public class JobsResource {
     @Operation(operationId = "getJob", summary = "A job: state, stage and step, queue position, seeds, and its images once it succeeded")
     @APIResponse(responseCode = "200", description = "The job.", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
     @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
-    @APIResponse(responseCode = "404", description = "No such job (or it expired).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
-    public Response get(@Parameter(description = OpenApiText.JOB_ID) @PathParam("job") String jobId, @Context UriInfo uriInfo) {
+    @APIResponse(responseCode = "404", description = OpenApiText.NO_SUCH_JOB, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    public Response get(
+            @Parameter(description = OpenApiText.JOB_ID) @PathParam("job") String jobId,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @Context UriInfo uriInfo) {
+        requireAccess(jobId, authorization);
         return Response.ok(view(jobId, uriInfo)).header(ImagesResource.JOB_ID_HEADER, jobId).build();
     }
 
@@ -200,9 +212,13 @@ public class JobsResource {
             description = "The running stage stops within one step; a queued job never runs. Cancelling a cancelled job is not an error.")
     @APIResponse(responseCode = "200", description = "The job, `state: cancelled`.", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
     @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
-    @APIResponse(responseCode = "404", description = "No such job (or it expired).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "404", description = OpenApiText.NO_SUCH_JOB, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
     @APIResponse(responseCode = "409", description = "`job_finished`: the job already succeeded or failed; or a reused Idempotency-Key (`idempotency_key_reused`).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
-    public Response cancel(@Parameter(description = OpenApiText.JOB_ID) @PathParam("job") String jobId, @Context UriInfo uriInfo) {
+    public Response cancel(
+            @Parameter(description = OpenApiText.JOB_ID) @PathParam("job") String jobId,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @Context UriInfo uriInfo) {
+        requireAccess(jobId, authorization);
         Optional<JobState> previous = validId(jobId) ? store.cancel(jobId) : Optional.empty();
         JobState was = previous.orElseThrow(() -> notFound(jobId));
         if (was == JobState.SUCCEEDED || was == JobState.FAILED) {
@@ -238,11 +254,13 @@ public class JobsResource {
     @APIResponse(responseCode = "200", description = "The event stream.",
             content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING)))
     @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
-    @APIResponse(responseCode = "404", description = "No such job (or it expired).", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "404", description = OpenApiText.NO_SUCH_JOB, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
     public Multi<OutboundSseEvent> events(
             @Parameter(description = OpenApiText.JOB_ID) @PathParam("job") String jobId,
             @Parameter(description = "Resume after this event id (a Redis stream entry id).") @HeaderParam("Last-Event-ID") String lastEventId,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @Context Sse sse) {
+        requireAccess(jobId, authorization);
         if (!validId(jobId) || store.state(jobId).isEmpty()) {
             throw notFound(jobId);
         }
@@ -332,6 +350,13 @@ public class JobsResource {
         }
         Long position = status.state() == JobState.QUEUED ? store.queuePosition(jobId).orElse(null) : null;
         return JobView.of(status, data, job.spec() == null ? null : job.spec().seeds(), position);
+    }
+
+    /** Another API key's job is answered as an unknown one. */
+    private void requireAccess(String jobId, String authorization) {
+        if (validId(jobId) && !owners.mayAccess(jobId, authorization)) {
+            throw notFound(jobId);
+        }
     }
 
     private static boolean validId(String jobId) {

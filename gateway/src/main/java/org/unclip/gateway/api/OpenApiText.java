@@ -20,5 +20,9 @@ final class OpenApiText {
             "1–255 characters: a repeated request with the same key and body does no new work and answers the same job "
                     + "(`Idempotent-Replayed: true`) while that job exists; the same key with another body is 409. Once the job has "
                     + "expired the key is free again (a new job); a repeat whose images expired first is 404 `result_expired`.";
+    static final String NO_SUCH_JOB =
+            "No such job: it does not exist, it expired, or another API key made it (with `unclip.api.keys` set, a job belongs to its key).";
+    static final String NO_SUCH_IMAGE =
+            "No such image: the job does not exist, its images expired, or the request carries another API key than the one that made it.";
     static final String JOB_ID = "The job id (32 lower-case hex digits), as in the `x-unclip-job-id` header and `GET /v1/jobs/{id}`.";
 }

@@ -37,7 +37,8 @@ import org.unclip.gateway.redis.RedisConnections;
  * (epoch milliseconds), {@code worker} (consumer name), {@code attempts} (runs started, the number
  * of the latest {@link Attempt}), {@code crashes} (runs that ended without a word), the progress fields
  * {@code stage}, {@code step}, {@code total_steps}, and on failure {@code error_status}, {@code
- * error_type}, {@code error_message}, {@code error_param}, {@code error_code}. Every write renews
+ * error_type}, {@code error_message}, {@code error_param}, {@code error_code}, and {@code owner} (a
+ * hash of the API key that made the job; empty without keys). Every write renews
  * the hash's TTL ({@code unclip.jobs.job-ttl}), so a hash never outlives it by accident.
  *
  * <p>The result hash {@code <prefix>result:<id>} holds {@code count} and, per image {@code i},
@@ -76,6 +77,8 @@ public class JobStore {
     static final String ERROR_MESSAGE = "error_message";
     static final String ERROR_PARAM = "error_param";
     static final String ERROR_CODE = "error_code";
+    /** Who made the job: a hash of the API key (see the api package's JobOwners), or empty. */
+    static final String OWNER = "owner";
 
     /** Field of a stream entry that names the job. */
     public static final String STREAM_FIELD_JOB = "job";
@@ -170,6 +173,15 @@ public class JobStore {
      * @param idempotency the key and fingerprint to remember, or null
      */
     public Submission submit(String id, JobSpec spec, Instant waitUntil, int maxQueued, Idempotency idempotency) {
+        return submit(id, spec, waitUntil, maxQueued, idempotency, null);
+    }
+
+    /**
+     * {@link #submit(String, JobSpec, Instant, int, Idempotency)}, recording who made the job.
+     *
+     * @param owner a hash of the caller's API key, or null (no API keys)
+     */
+    public Submission submit(String id, JobSpec spec, Instant waitUntil, int maxQueued, Idempotency idempotency, String owner) {
         Instant nowInstant = now();
         String now = millis(nowInstant);
         List<String> args = new ArrayList<>();
@@ -193,7 +205,8 @@ public class JobStore {
             {CREATED_AT, now},
             {UPDATED_AT, now},
             {WAIT_UNTIL, millis(waitUntil)},
-            {ATTEMPTS, "0"}
+            {ATTEMPTS, "0"},
+            {OWNER, owner == null ? "" : owner}
         };
         for (String[] field : fields) {
             args.add(field[0]);
@@ -591,6 +604,12 @@ public class JobStore {
             return Optional.empty();
         }
         return Optional.of(toStatus(id, fields));
+    }
+
+    /** Who made the job (a hash of its API key), if it has not expired and has an owner. */
+    public Optional<String> owner(String id) {
+        String owner = redis.commands().hget(keys.job(id), OWNER);
+        return owner == null || owner.isEmpty() ? Optional.empty() : Optional.of(owner);
     }
 
     /** Just the state field; cheaper than {@link #status} for pollers. */

@@ -325,6 +325,21 @@ class JobsResourceTest {
     }
 
     @Test
+    void withoutApiKeys_jobsHaveNoOwner_andAnyCallerSeesThem() throws Exception {
+        String id = submitted(postJob("{\"prompt\":\"a red circle\",\"size\":\"64x64\",\"previews\":false}", null));
+        awaitState(id, "succeeded");
+
+        assertThat(redis().hget(prefix + "job:" + id, "owner")).isEmpty();
+        for (String path : List.of("/v1/jobs/" + id, "/v1/images/jobs/" + id, "/v1/images/results/" + id + "/0.png")) {
+            HttpResponse<String> response =
+                    HTTP.send(
+                            HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer anyone").GET().build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(path).isEqualTo(200);
+        }
+    }
+
+    @Test
     void idempotencyKey_repeatReturnsTheSameJob_andQueuesOnlyOne() throws Exception {
         String key = "key-" + UUID.randomUUID();
         String body = "{\"prompt\":\"a green square\",\"size\":\"64x64\"}";
