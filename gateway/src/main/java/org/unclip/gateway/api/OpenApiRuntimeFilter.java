@@ -24,7 +24,8 @@ import org.unclip.gateway.config.GatewayConfig;
  * parsers enforce ({@code unclip.api.max-images}, {@code max-frames}, {@code max-prompt-length},
  * {@code sizes}, {@code default-response-format}) replace the defaults written in {@link
  * ApiSchemas}; every operation with a body documents the 413 of its body limit ({@code
- * unclip.api.max-body-size} or {@code max-image-body-size}, see {@link RequestBodyLimit}); and the optional bearer API key is a security scheme,
+ * unclip.api.max-body-size} or {@code max-image-body-size}, see {@link RequestBodyLimit}); every
+ * {@code /v1} operation documents the 403 of {@link CrossOrigin}; and the optional bearer API key is a security scheme,
  * required on the {@code /v1} operations when {@code unclip.api.keys} is set and optional
  * otherwise (the stored image URLs stay open either way).
  */
@@ -68,6 +69,7 @@ public class OpenApiRuntimeFilter implements OASFilter {
                 for (Operation operation : operations.values()) {
                     secure(path.getKey(), operation);
                     documentBodyLimit(path.getKey(), operation);
+                    documentCrossOrigin(path.getKey(), operation);
                 }
             }
         }
@@ -118,6 +120,26 @@ public class OpenApiRuntimeFilter implements OASFilter {
                                         "The body is larger than " + limit.bytes() + " bytes (" + RequestBodyLimit.describe(limit.bytes())
                                                 + ", `" + limit.setting() + "`): `invalid_request_error`, code `"
                                                 + RequestBodyLimit.CODE + "`.")
+                                .content(
+                                        OASFactory.createContent()
+                                                .addMediaType(
+                                                        "application/json",
+                                                        OASFactory.createMediaType().schema(OASFactory.createSchema().ref("ErrorResponse")))));
+    }
+
+    /** Every {@code /v1} operation refuses the pages of other origins ({@link CrossOrigin}). */
+    private static void documentCrossOrigin(String path, Operation operation) {
+        if (!path.startsWith("/v1/") || operation.getResponses() == null) {
+            return;
+        }
+        operation.getResponses()
+                .addAPIResponse(
+                        "403",
+                        OASFactory.createAPIResponse()
+                                .description(
+                                        "Sent by a browser page of another origin (its `Origin` header is neither the gateway's own "
+                                                + "nor allowed by `quarkus.http.cors.origins`): `invalid_request_error`, code `"
+                                                + CrossOrigin.CODE + "`.")
                                 .content(
                                         OASFactory.createContent()
                                                 .addMediaType(

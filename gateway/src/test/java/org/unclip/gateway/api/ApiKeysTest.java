@@ -24,10 +24,14 @@ import org.unclip.gateway.testing.FakeStagesResource;
 @QuarkusTestResource(FakeStagesResource.class)
 class ApiKeysTest {
 
+    /** Keys, and CORS for a web app of another origin (see {@link CorsAllowListTest}), as a public gateway might have. */
     public static class WithKeys implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("unclip.api.keys", "sk-first,sk-second");
+            return Map.of(
+                    "unclip.api.keys", "sk-first,sk-second",
+                    "quarkus.http.cors.enabled", "true",
+                    "quarkus.http.cors.origins", CorsAllowListTest.ALLOWED + "," + CorsAllowListTest.ALLOWED_PATTERN);
         }
     }
 

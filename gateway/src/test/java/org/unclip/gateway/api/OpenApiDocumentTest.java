@@ -226,6 +226,23 @@ class OpenApiDocumentTest {
     }
 
     @Test
+    void everyV1Operation_documentsThe403OfOtherOrigins_andTheJobEndpointsTheir404() {
+        for (String operation : documented()) {
+            String[] parts = operation.split(" ", 2);
+            if (parts[1].startsWith("/v1/")) {
+                assertError(responseSchema(parts[0], parts[1], "403", "application/json"));
+                assertThat(operation(parts[0], parts[1]).path("responses").path("403").path("description").asText())
+                        .as(operation).contains("cross_origin_refused");
+            }
+            if (parts[1].contains("{job}")) {
+                assertError(responseSchema(parts[0], parts[1], "404", "application/json"));
+                assertThat(operation(parts[0], parts[1]).path("responses").path("404").path("description").asText())
+                        .as(operation).contains("another API key");
+            }
+        }
+    }
+
+    @Test
     void everyOperationWithABody_documentsThe413OfItsBodyLimit() {
         for (String operation : documented()) {
             String[] parts = operation.split(" ", 2);
