@@ -52,6 +52,13 @@ public class ErrorMappers {
             case 406:
                 error = new ApiError(406, ApiError.INVALID_REQUEST, "Not acceptable (" + where + "): see the endpoint's documented response types.", null, null);
                 break;
+            case 413:
+                // The form parser's limits (a text field over quarkus.http.limits.max-form-attribute-size);
+                // bodies over their endpoint's limit are refused earlier by RequestBodyLimit.
+                error = new ApiError(413, ApiError.INVALID_REQUEST,
+                        "The request is too large (" + where + "): a form field or the body exceeds this server's limits.",
+                        null, RequestBodyLimit.CODE);
+                break;
             case 415:
                 String expected = request.path().endsWith("/images/variations")
                         ? "send the form as 'Content-Type: multipart/form-data'."

@@ -5,6 +5,7 @@ import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
+import java.io.UnsupportedEncodingException;
 import java.util.Locale;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 import org.unclip.gateway.errors.ApiError;
@@ -15,18 +16,20 @@ import org.unclip.gateway.errors.ApiError;
  *
  * <p>A {@code multipart/form-data} Content-Type without a usable {@code boundary} is refused here,
  * before anything reads the body. A body that does not follow its boundary (truncated, no closing
- * delimiter, broken part headers) makes the form parser throw before the endpoint runs; {@link
- * #isMalformed} recognises those failures for {@link ErrorMappers}.
+ * delimiter, broken part headers, a part's unreadable media type or unknown charset, too many parts)
+ * makes the form parser throw before the endpoint runs; {@link #isMalformed} recognises those
+ * failures for {@link ErrorMappers}.
  */
 @ApplicationScoped
 class MultipartBodies {
 
     static final String CODE = "invalid_multipart";
 
-    /** The parser's packages: a failure raised there (not wrapped, see {@link #isMalformed}) is about the body. */
-    private static final String[] PARSER_CLASSES = {
-        "org.jboss.resteasy.reactive.server.core.multipart.", "org.jboss.resteasy.reactive.common.headers.HeaderUtil"
-    };
+    /** Quarkus REST's form parser: a failure raised there (see {@link #isMalformed}) is about the body. */
+    private static final String PARSER_PACKAGE = "org.jboss.resteasy.reactive.server.core.multipart.";
+
+    /** Its parsing of part headers (names, file names, media types, charsets). */
+    private static final String HEADER_PARSING = "org.jboss.resteasy.reactive.common.headers.";
 
     /** Null lets the request through; a response ends it. */
     @ServerRequestFilter(preMatching = true, priority = Priorities.HEADER_DECORATOR)
@@ -46,33 +49,37 @@ class MultipartBodies {
     /** The 400 for a body the form parser could not read. */
     static ApiError malformed() {
         return ApiError.invalidRequest(
-                "The multipart/form-data body could not be read: it is truncated or does not follow the boundary of its "
+                "The multipart/form-data body could not be read: it is truncated, does not follow the boundary of its "
                         + "Content-Type (each part needs its headers, a blank line and its content, and the body ends with "
-                        + "the closing boundary).",
+                        + "the closing boundary), has a part header that cannot be read, or has too many parts.",
                 null,
                 CODE);
     }
 
     /**
-     * True when the form parser failed on the body itself: the failure was raised in the parser
-     * (or in the header parsing it uses), directly below any JDK frames, and wraps no cause. A
-     * wrapped cause is an I/O failure of the server's own (the parser writes uploads to disk).
+     * True when the form parser failed on the body itself: the failure was raised while parsing
+     * the form, in the parser or in the header parsing it uses (directly below any JDK frames),
+     * and wraps no cause but an unknown charset that a part names. Any other cause is a failure
+     * of the server's own (the parser writes uploads to disk).
      */
     static boolean isMalformed(Throwable e) {
-        if (e.getCause() != null) {
+        if (e.getCause() != null && !(e.getCause() instanceof UnsupportedEncodingException)) {
             return false;
         }
+        boolean raisedByParser = false;
+        boolean firstOfOurs = true;
         for (StackTraceElement frame : e.getStackTrace()) {
             String name = frame.getClassName();
-            if (name.startsWith("java.") || name.startsWith("jdk.")) {
+            if (name.startsWith("java.") || name.startsWith("jdk.") || name.startsWith("sun.") || name.startsWith("jakarta.")) {
                 continue;
             }
-            for (String parser : PARSER_CLASSES) {
-                if (name.startsWith(parser)) {
-                    return true;
-                }
+            if (firstOfOurs) {
+                raisedByParser = name.startsWith(PARSER_PACKAGE) || name.startsWith(HEADER_PARSING);
+                firstOfOurs = false;
             }
-            return false;
+            if (raisedByParser && name.startsWith(PARSER_PACKAGE)) {
+                return true; // and it happened while the form was parsed
+            }
         }
         return false;
     }

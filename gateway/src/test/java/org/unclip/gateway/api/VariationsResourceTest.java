@@ -371,6 +371,12 @@ class VariationsResourceTest {
                 + "filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\u0089PNG\r\n")});
         cases.put("a part header without a colon", new Object[] {formData, bytes("--" + b + "\r\nContent-Disposition\r\n\r\n1\r\n--" + b + "--\r\n")});
         cases.put("an empty name", new Object[] {formData, bytes("--" + b + "\r\nContent-Disposition: form-data; name=\r\n\r\n1\r\n--" + b + "--\r\n")});
+        cases.put("a part in an unknown charset", new Object[] {formData, bytes("--" + b + "\r\nContent-Disposition: form-data; name=\"n\"\r\n"
+                + "Content-Type: text/plain; charset=bogus\r\n\r\n1\r\n--" + b + "--\r\n")});
+        cases.put("a part whose media type is unreadable", new Object[] {formData, bytes("--" + b + "\r\nContent-Disposition: form-data; name=\"n\"\r\n"
+                + "Content-Type: ;;garbage;;\r\n\r\n1\r\n--" + b + "--\r\n")});
+        cases.put("a file name in an unknown charset", new Object[] {formData, bytes("--" + b + "\r\nContent-Disposition: form-data; name=\"image\"; "
+                + "filename*=bogus''a.png\r\n\r\nabc\r\n--" + b + "--\r\n")});
         cases.put("an empty body", new Object[] {formData, new byte[0]});
         cases.put("not multipart at all", new Object[] {formData, bytes("hello world")});
         for (String path : new String[] {"/v1/images/variations", "/v1/jobs"}) {
@@ -385,6 +391,27 @@ class VariationsResourceTest {
                         .doesNotContain("Exception").doesNotContain("request id");
             }
         }
+    }
+
+    @Test
+    void aContentTypeThatIsNoMediaType_is400() throws Exception {
+        for (String path : new String[] {"/v1/images/variations", "/v1/jobs", "/v1/images/generations"}) {
+            for (String contentType : new String[] {"/", ";;garbage"}) {
+                HttpResponse<String> response = postRaw(path, contentType, bytes("{\"prompt\":\"x\"}"));
+
+                assertOpenAiError(response, 400, null, "unsupported_content_type");
+            }
+        }
+    }
+
+    @Test
+    void aTextFieldOverTheFormLimit_is413_requestTooLarge() throws Exception {
+        HttpResponse<String> response = post(new Form().file("image", "in.png", "image/png", png(8, 8)).field("user", "u".repeat(5000)));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(413);
+        JsonNode error = JSON.readTree(response.body()).get("error");
+        assertThat(error.get("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.get("code").asText()).isEqualTo("request_too_large");
     }
 
     @Test
