@@ -412,18 +412,19 @@ public class JobSubmitter {
                 }
                 LOG.debugf("request %s: Idempotency-Key repeats job %s", rid, result.jobId());
                 return new Submitted(result.jobId(), format, rid, true, thetas);
+            case OWNER_QUEUE_FULL:
+                throw queueFull("This API key already has " + config.jobs().maxQueuedPerKey() + " jobs waiting");
             case QUEUE_FULL:
             default:
-                Duration retryAfter = config.jobs().queueFullRetryAfter();
-                // OpenAI's rate-limit shape, so that clients treat it as "come back later".
-                throw new ApiException(
-                                ApiError.rateLimited(
-                                        "The job queue is full (" + config.jobs().maxQueued() + " jobs waiting); retry after "
-                                                + Math.max(1, retryAfter.toSeconds()) + " s."),
-                                null,
-                                null)
-                        .withHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
+                throw queueFull("The job queue is full (" + config.jobs().maxQueued() + " jobs waiting)");
         }
+    }
+
+    /** OpenAI's rate-limit shape with {@code Retry-After}, so that clients come back later. */
+    private ApiException queueFull(String why) {
+        long retryAfter = Math.max(1, config.jobs().queueFullRetryAfter().toSeconds());
+        return new ApiException(ApiError.rateLimited(why + "; retry after " + retryAfter + " s."), null, null)
+                .withHeader("Retry-After", Long.toString(retryAfter));
     }
 
     private JobStore.Idempotency idempotency(String endpoint, byte[] body, String key, String authorization) {

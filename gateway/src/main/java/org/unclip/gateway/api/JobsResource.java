@@ -84,6 +84,7 @@ public class JobsResource {
     private final RedisConnections redis;
     private final GatewayConfig config;
     private final ExecutorService readers;
+    private final java.util.concurrent.Semaphore openStreams;
     private final RequestBodyLimit bodyLimit;
     private final JobOwners owners;
 
@@ -101,6 +102,7 @@ public class JobsResource {
         this.redis = redis;
         this.bodyLimit = bodyLimit;
         this.owners = owners;
+        this.openStreams = new java.util.concurrent.Semaphore(Math.max(1, config.jobs().maxEventStreams()));
         AtomicInteger count = new AtomicInteger();
         this.readers =
                 Executors.newCachedThreadPool(
@@ -255,6 +257,7 @@ public class JobsResource {
             content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING)))
     @APIResponse(responseCode = "401", description = OpenApiText.UNAUTHORIZED, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
     @APIResponse(responseCode = "404", description = OpenApiText.NO_SUCH_JOB, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "429", description = "Too many event streams are open on this server (`unclip.jobs.max-event-streams`); retry after `Retry-After` or poll the job.", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
     public Multi<OutboundSseEvent> events(
             @Parameter(description = OpenApiText.JOB_ID) @PathParam("job") String jobId,
             @Parameter(description = "Resume after this event id (a Redis stream entry id).") @HeaderParam("Last-Event-ID") String lastEventId,
@@ -265,14 +268,49 @@ public class JobsResource {
             throw notFound(jobId);
         }
         String from = lastEventId != null && EVENT_ID.matcher(lastEventId.trim()).matches() ? lastEventId.trim() : "0-0";
-        return Multi.createFrom()
-                .emitter(
-                        emitter -> {
-                            AtomicBoolean stopped = new AtomicBoolean();
-                            emitter.onTermination(() -> stopped.set(true));
-                            readers.execute(() -> stream(jobId, from, sse, emitter, stopped));
-                        },
-                        BackPressureStrategy.BUFFER);
+        // Each open stream holds a thread and a Redis connection: their number is bounded.
+        if (!openStreams.tryAcquire()) {
+            long retryAfter = Math.max(1, config.jobs().queueFullRetryAfter().toSeconds());
+            throw new ApiException(
+                            ApiError.rateLimited("Too many event streams are open on this server (" + config.jobs().maxEventStreams()
+                                    + "); retry after " + retryAfter + " s, or poll GET /v1/jobs/" + jobId + "."),
+                            null,
+                            null)
+                    .withHeader("Retry-After", Long.toString(retryAfter));
+        }
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                openStreams.release();
+            }
+        };
+        try {
+            return Multi.createFrom()
+                    .<OutboundSseEvent>emitter(
+                            emitter -> {
+                                AtomicBoolean stopped = new AtomicBoolean();
+                                emitter.onTermination(() -> {
+                                    stopped.set(true);
+                                    release.run();
+                                });
+                                readers.execute(() -> {
+                                    try {
+                                        stream(jobId, from, sse, emitter, stopped);
+                                    } finally {
+                                        release.run();
+                                    }
+                                });
+                            },
+                            BackPressureStrategy.BUFFER);
+        } catch (RuntimeException e) {
+            release.run();
+            throw e;
+        }
+    }
+
+    /** Event streams open now (bounded by {@code unclip.jobs.max-event-streams}). */
+    int openEventStreams() {
+        return config.jobs().maxEventStreams() - openStreams.availablePermits();
     }
 
     private void stream(String jobId, String from, Sse sse, MultiEmitter<? super OutboundSseEvent> emitter, AtomicBoolean stopped) {

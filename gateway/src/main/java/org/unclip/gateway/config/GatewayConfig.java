@@ -86,6 +86,13 @@ public interface GatewayConfig {
         @WithDefault("100")
         int maxQueued();
 
+        /**
+         * Most queued jobs of one API key (when API keys are set), so that one key cannot fill the
+         * queue and starve the others; beyond it that key gets 429. 0 = no per-key bound.
+         */
+        @WithDefault("25")
+        int maxQueuedPerKey();
+
         /** {@code Retry-After} sent with a 429 when the queue is full. */
         @WithDefault("5s")
         Duration queueFullRetryAfter();
@@ -109,6 +116,13 @@ public interface GatewayConfig {
         /** Approximate cap on the entries of one job's event stream. */
         @WithDefault("1000")
         long eventStreamMaxLength();
+
+        /**
+         * Most job event streams (SSE) open at once on this gateway; each holds a thread and a Redis
+         * connection. Beyond it a new stream gets 429 with {@code Retry-After}.
+         */
+        @WithDefault("256")
+        int maxEventStreams();
 
         /** How long an SSE reader blocks on the job's event stream before checking the job again. */
         @WithDefault("2s")

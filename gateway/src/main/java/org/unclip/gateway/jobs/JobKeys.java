@@ -13,6 +13,8 @@ import java.util.Objects;
  *   <li>{@code <prefix>job-events} — pub/sub channel; a job id is published when it finishes
  *   <li>{@code <prefix>job-events:<id>} — stream: the job's events, read by SSE subscribers
  *   <li>{@code <prefix>queue} — sorted set: ids of queued jobs scored by submission time
+ *   <li>{@code <prefix>queue:<owner>} — sorted set: the queued jobs of one API key (members that
+ *       have left {@code queue} are dropped lazily)
  *   <li>{@code <prefix>idem:<hash>} — string: job id and request fingerprint of an Idempotency-Key
  *   <li>{@code <prefix>checkpoint:<id>:<stage>} — string: a finished stage's output (a serialized
  *       gRPC response), so a job taken over by another gateway resumes after its last finished stage
@@ -73,6 +75,11 @@ public record JobKeys(String prefix, String streamName) {
 
     public String queue() {
         return prefix + "queue";
+    }
+
+    /** Sorted set: the queued jobs of one owner (API key hash), for the per-key bound. */
+    public String ownerQueue(String owner) {
+        return prefix + "queue:" + owner;
     }
 
     /** @param scopedKeyHash hex SHA-256 of the API key scope and the Idempotency-Key */

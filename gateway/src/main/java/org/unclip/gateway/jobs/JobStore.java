@@ -93,6 +93,7 @@ public class JobStore {
     private final Duration jobTtl;
     private final Duration resultTtl;
     private final Duration commandTimeout;
+    private final int maxQueuedPerOwner;
     private final Clock clock;
 
     @Inject
@@ -106,6 +107,7 @@ public class JobStore {
                 config.jobs().jobTtl(),
                 config.jobs().resultTtl(),
                 config.redis().commandTimeout(),
+                config.jobs().maxQueuedPerKey(),
                 Clock.systemUTC());
     }
 
@@ -118,6 +120,7 @@ public class JobStore {
             Duration jobTtl,
             Duration resultTtl,
             Duration commandTimeout,
+            int maxQueuedPerOwner,
             Clock clock) {
         this.redis = redis;
         this.keys = keys;
@@ -127,6 +130,7 @@ public class JobStore {
         this.jobTtl = jobTtl;
         this.resultTtl = resultTtl;
         this.commandTimeout = commandTimeout;
+        this.maxQueuedPerOwner = maxQueuedPerOwner;
         this.clock = clock;
     }
 
@@ -196,6 +200,9 @@ public class JobStore {
         args.add(Long.toString(eventStreamMaxLength));
         args.add(eventJson(Map.of("id", id, "state", JobState.QUEUED.wireName(), "seeds", spec.seeds())));
         args.add(Long.toString(nowInstant.minus(jobTtl).toEpochMilli()));
+        boolean ownerBound = owner != null && !owner.isEmpty() && maxQueuedPerOwner > 0;
+        args.add(ownerBound ? owner : "");
+        args.add(Integer.toString(maxQueuedPerOwner));
         String[][] fields = {
             {ID, id},
             {REQUEST_ID, spec.requestId()},
@@ -218,7 +225,10 @@ public class JobStore {
                         .eval(
                                 SUBMIT_SCRIPT,
                                 ScriptOutputType.MULTI,
-                                new String[] {keys.job(id), keys.queue(), keys.stream(), keys.events(id), idemKey},
+                                new String[] {
+                                    keys.job(id), keys.queue(), keys.stream(), keys.events(id), idemKey,
+                                    keys.ownerQueue(ownerBound ? owner : "none")
+                                },
                                 args.toArray(String[]::new));
         String outcome = String.valueOf(reply.get(0));
         switch (outcome) {
@@ -226,6 +236,8 @@ public class JobStore {
                 return new Submission(Submission.Outcome.CREATED, id, null);
             case "full":
                 return new Submission(Submission.Outcome.QUEUE_FULL, null, null);
+            case "owner_full":
+                return new Submission(Submission.Outcome.OWNER_QUEUE_FULL, null, null);
             case "existing":
                 String stored = String.valueOf(reply.get(1));
                 int bar = stored.indexOf('|');
@@ -268,7 +280,9 @@ public class JobStore {
             /** The idempotency key names an earlier job ({@code jobId}); nothing was written. */
             EXISTING,
             /** {@code maxQueued} jobs already wait; nothing was written. */
-            QUEUE_FULL
+            QUEUE_FULL,
+            /** {@code max-queued-per-key} jobs of the same API key already wait; nothing was written. */
+            OWNER_QUEUE_FULL
         }
     }
 
@@ -288,7 +302,16 @@ public class JobStore {
             end
             redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[11])
             if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then return {'full'} end
-            redis.call('HSET', KEYS[1], unpack(ARGV, 12))
+            if ARGV[12] ~= '' then
+              -- the owner's queued jobs: members that have left the queue (started, cancelled) go
+              for _, member in ipairs(redis.call('ZRANGE', KEYS[6], 0, -1)) do
+                if not redis.call('ZSCORE', KEYS[2], member) then redis.call('ZREM', KEYS[6], member) end
+              end
+              if redis.call('ZCARD', KEYS[6]) >= tonumber(ARGV[13]) then return {'owner_full'} end
+              redis.call('ZADD', KEYS[6], ARGV[2], ARGV[1])
+              redis.call('PEXPIRE', KEYS[6], ARGV[3])
+            end
+            redis.call('HSET', KEYS[1], unpack(ARGV, 14))
             redis.call('PEXPIRE', KEYS[1], ARGV[3])
             redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
             redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*', 'type', 'queued', 'data', ARGV[10])

@@ -175,4 +175,42 @@ class JobOwnershipTest {
             awaitState(id, id.equals(second) ? SECOND : FIRST, "succeeded");
         }
     }
+
+    @Test
+    void oneKeyCannotFillTheQueue_anotherKeyStillGetsIn() throws Exception {
+        String first = submit(FIRST, "{\"prompt\":\"a red circle\",\"size\":\"64x64\"}");
+        String owner = testRedis.sync().hget(prefix + "job:" + first, "owner");
+        String queue = prefix + "queue";
+        String ownerQueue = prefix + "queue:" + owner;
+        List<String> fillers = new java.util.ArrayList<>();
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < 25; i++) { // unclip.jobs.max-queued-per-key
+            String filler = "owner-filler-" + i;
+            fillers.add(filler);
+            testRedis.sync().zadd(queue, now, filler);
+            testRedis.sync().zadd(ownerQueue, now, filler);
+        }
+        try {
+            HttpResponse<String> refused =
+                    HTTP.send(
+                            HttpRequest.newBuilder(base.resolve("/v1/jobs"))
+                                    .header("Authorization", FIRST)
+                                    .header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"a blue circle\",\"size\":\"64x64\"}"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
+            assertThat(JSON.readTree(refused.body()).at("/error/message").asText()).contains("This API key already has 25 jobs waiting");
+            assertThat(refused.headers().firstValue("retry-after")).isPresent();
+            assertThat(submit(SECOND, "{\"prompt\":\"a green circle\",\"size\":\"64x64\"}")).as("the other key gets in").isNotBlank();
+        } finally {
+            testRedis.sync().zrem(queue, fillers.toArray(String[]::new));
+            testRedis.sync().zrem(ownerQueue, fillers.toArray(String[]::new));
+        }
+        testRedis.sync().zadd(ownerQueue, now, "gone-from-the-queue");
+        assertThat(submit(FIRST, "{\"prompt\":\"a yellow circle\",\"size\":\"64x64\"}"))
+                .as("members that left the queue do not count").isNotBlank();
+        assertThat(testRedis.sync().zscore(ownerQueue, "gone-from-the-queue")).isNull();
+    }
 }

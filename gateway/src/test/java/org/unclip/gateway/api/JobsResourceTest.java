@@ -494,4 +494,37 @@ class JobsResourceTest {
             redis().zrem(queue, fillers.toArray(String[]::new));
         }
     }
+
+    @Test
+    void eventStreams_areBounded_andAClosedOneFreesItsPlace() throws Exception {
+        String id = startSlowJob("a slow streamed circle");
+        List<java.util.concurrent.CompletableFuture<HttpResponse<java.util.stream.Stream<String>>>> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) { // %test.unclip.jobs.max-event-streams
+                open.add(HTTP.sendAsync(
+                        HttpRequest.newBuilder(base.resolve("/v1/jobs/" + id + "/events")).header("Accept", "text/event-stream").GET().build(),
+                        HttpResponse.BodyHandlers.ofLines()));
+            }
+            for (var stream : open) {
+                assertThat(stream.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+
+            HttpResponse<String> refused = get("/v1/jobs/" + id + "/events");
+
+            assertOpenAiError(refused, 429, "rate_limit_exceeded");
+            assertThat(refused.headers().firstValue("retry-after")).isPresent();
+        } finally {
+            assertThat(delete("/v1/jobs/" + id).statusCode()).isEqualTo(200); // the streams end with 'cancelled'
+            for (var stream : open) {
+                stream.get(10, TimeUnit.SECONDS).body().close();
+            }
+        }
+        await("every stream to free its place", Duration.ofSeconds(5), () -> {
+            try {
+                return get("/v1/jobs/" + id + "/events").statusCode() == 200;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
 }
