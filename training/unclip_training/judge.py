@@ -21,12 +21,22 @@ n / (w h), every tolerance shrinking as 1/s (pixel quantisation), the shapes are
   (k = ceil(s/4), T of them) misses, averaged over the four corners, at most 1 + 0.08 T pixels (a
   corner rounded with radius r misses about 0.21 r^2 pixels, T is about s^2/32: radii above about
   11 % of the side fail, and from 15 % reliably for objects of 56 px or more, from 20 % at 30 px);
-* circle: |fill - pi/4| <= 0.005 + 1.5/s, and mirror-symmetric top/bottom and left/right:
-  sum_j |row_j - row_(h-1-j)| / (2 n) <= 0.01 + 2/s, the same for columns (row_j, col_i: pixel
+* circle: |fill - pi/4| <= 0.02 + 1.5/s, and mirror-symmetric top/bottom and left/right:
+  sum_j |row_j - row_(h-1-j)| / (2 n) <= 0.02 + 2/s, the same for columns (row_j, col_i: pixel
   counts) (eggs, teardrops, pawns fail);
-* triangle: fill <= 0.56 + 1.5/s and at least 0.65 of the pixels in the lower half of the box
+* triangle: fill <= 0.59 + 1.5/s and at least 0.65 of the pixels in the lower half of the box
   (rows below the middle count 1, a middle row 1/2);
 * and for all three |w - h| <= 1 + 0.08 s; otherwise the shape is "other".
+
+The constants sit between two reference sets (judge_calibration.py): what a cascade with a perfect
+32 or 64 px base decoder and upsamplers no better than bicubic would deliver (generator scenes
+rendered at 32/64 px, bicubic to 256 px, with and without mild noise: faceted circles, softened
+corners, blunted triangle apexes), which must be read right, and the lookalikes (rounded squares
+from a corner radius of 15 %, teardrops, eggs, pawns; drawn at 256 px or at 32/64 px and upsampled
+the same way), which must not be read as squares or circles. Where the two overlap the lookalikes
+are rejected: a square of 7-9 base pixels loses as much of its corners to the 32 px grid as a
+15 % corner radius takes, so the square's corner limit stays and a few of those small squares
+(about 2 % of the squares from a 32 px base) are read as "other".
 
 Before the measures (for the square after the trimming), a box that touches one canvas edge of an
 axis and is shorter along that axis than across it was cut off by the canvas and is completed to
@@ -211,9 +221,9 @@ def _is(shape: str, m: dict) -> bool:
     if shape == "square":
         return fill >= 0.9 and float(np.mean(m["corner_missing"])) <= 1 + 0.08 * m["corner_tri"]
     if shape == "circle":
-        sym = 0.01 + 2.0 / s
-        return abs(fill - np.pi / 4) <= 0.005 + 1.5 / s and m["row_asym"] <= sym and m["col_asym"] <= sym
-    return fill <= 0.56 + 1.5 / s and m["lower"] >= 0.65
+        sym = 0.02 + 2.0 / s
+        return abs(fill - np.pi / 4) <= 0.02 + 1.5 / s and m["row_asym"] <= sym and m["col_asym"] <= sym
+    return fill <= 0.59 + 1.5 / s and m["lower"] >= 0.65
 
 
 def shape_of(box: np.ndarray, frame=None):
