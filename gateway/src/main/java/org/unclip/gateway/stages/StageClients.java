@@ -201,13 +201,14 @@ public class StageClients {
                         throw new StageException(stage, Status.CANCELLED.withDescription("the job's calls were stopped"), attempt, e);
                     }
                     long elapsed = System.nanoTime() - begin;
+                    // each try has the stage's deadline; the tries of an unavailable stage, this budget
                     boolean retry = status.getCode() == Status.Code.UNAVAILABLE
                             && (++unavailable < config.maxAttempts()
-                                    || elapsed + backoffMillis * 1_000_000 < config.unavailableRetryFor().toNanos())
-                            && elapsed + backoffMillis * 1_000_000 < deadline.toNanos();
+                                    || elapsed + backoffMillis * 1_000_000 < config.unavailableRetryFor().toNanos());
                     if (!retry) {
                         throw new StageException(stage, status, attempt, e);
                     }
+                    reconnectNow(stage);
                     LOG.warnf(
                             "%s stage unavailable (attempt %d, retrying in %d ms for up to %s): %s",
                             stage, unavailable, backoffMillis, config.unavailableRetryFor(), status.getDescription());
@@ -218,6 +219,21 @@ public class StageClients {
         } finally {
             slot.release();
             metrics.stageCall(stage, outcome, System.nanoTime() - begin);
+        }
+    }
+
+    /**
+     * Lets the stage's channel try to connect again at once instead of after its own back-off (which
+     * grows to minutes), so a replica that has come back is used by the next try.
+     */
+    private void reconnectNow(String stage) {
+        io.grpc.Channel channel = switch (stage) {
+            case TEXT_ENCODER, IMAGE_ENCODER -> textEncoder.getChannel();
+            case PRIOR -> prior.getChannel();
+            default -> decoder.getChannel();
+        };
+        if (channel instanceof io.grpc.ManagedChannel managed) {
+            managed.resetConnectBackoff();
         }
     }
 

@@ -23,7 +23,8 @@ import org.unclip.gateway.testing.TestRedis;
 
 /**
  * Faults with real processes: a gateway stopped (SIGTERM) or killed (SIGKILL) in the middle of a
- * job, and the decoder killed and started again a few seconds later. Each time the job ends
+ * job, the decoder killed and started again a few seconds later, and the text encoder and prior down
+ * when a job arrives and started again. Each time the job ends
  * succeeded, once, with the pixels an undisturbed run of the same request gives.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -138,5 +139,25 @@ class FaultsIT {
         assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("succeeded");
         assertThat(stored(id)).containsEntry("attempts", "1");
         assertThat(third.png(id)).as("the same pixels as an undisturbed run").isEqualTo(third.undisturbed(23));
+    }
+
+    @Test
+    @Order(4)
+    void theTextEncoderAndThePriorDownWhenAJobArrives_theJobWaitsForThem() throws Exception {
+        MeshJobs third = on("gateway.3");
+        byte[] expected = third.undisturbed(24);
+
+        mesh.kill("text-encoder-svc");
+        mesh.kill("prior-svc");
+        String id = third.submit(24);
+        Thread.sleep(3000);
+        assertThat(third.job(id).get("state").asText()).as("waiting for its stages, not failed").isIn("queued", "running");
+        mesh.restart("text-encoder-svc");
+        mesh.restart("prior-svc");
+        JsonNode done = third.awaitEnd(id);
+
+        assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("succeeded");
+        assertThat(stored(id)).containsEntry("attempts", "1");
+        assertThat(third.png(id)).as("the same pixels as an undisturbed run").isEqualTo(expected);
     }
 }
