@@ -74,7 +74,6 @@ public class ImagesResource {
     private final JobWaiter waiter;
     private final GatewayConfig config;
     private final DisconnectWatch disconnects;
-    private final io.quarkus.vertx.http.runtime.CurrentVertxRequest currentRequest;
     private final RequestBodyLimit bodyLimit;
     private final JobOwners owners;
 
@@ -85,7 +84,6 @@ public class ImagesResource {
             JobWaiter waiter,
             JobSubmitter submitter,
             DisconnectWatch disconnects,
-            io.quarkus.vertx.http.runtime.CurrentVertxRequest currentRequest,
             RequestBodyLimit bodyLimit,
             JobOwners owners) {
         this.config = config;
@@ -93,7 +91,6 @@ public class ImagesResource {
         this.waiter = waiter;
         this.submitter = submitter;
         this.disconnects = disconnects;
-        this.currentRequest = currentRequest;
         this.bodyLimit = bodyLimit;
         this.owners = owners;
     }
@@ -124,7 +121,7 @@ public class ImagesResource {
         JobSubmitter.Submitted submitted =
                 submitter.submit(
                         "generations", contentType, body, requestId, idempotencyKey, authorization, store.now().plus(timeout));
-        return awaitImages(submitted, timeout, uriInfo, idempotencyKey);
+        return awaitImages(submitted, timeout, uriInfo, idempotencyKey, request);
     }
 
     /**
@@ -151,7 +148,8 @@ public class ImagesResource {
             @Parameter(description = OpenApiText.REQUEST_ID) @HeaderParam(RequestIds.HEADER) String requestId,
             @Parameter(description = OpenApiText.IDEMPOTENCY_KEY) @HeaderParam(JobSubmitter.IDEMPOTENCY_KEY) String idempotencyKey,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @Context UriInfo uriInfo) {
+            @Context UriInfo uriInfo,
+            @Context HttpServerRequest http) {
         Map<String, String> fields = form.fields();
         VariationRequest request = submitter.variationParser().parse(form.image(), fields);
         Duration timeout = config.jobs().waitTimeout();
@@ -165,7 +163,7 @@ public class ImagesResource {
                         authorization,
                         false,
                         store.now().plus(timeout));
-        return awaitImages(submitted, timeout, uriInfo, idempotencyKey);
+        return awaitImages(submitted, timeout, uriInfo, idempotencyKey, http);
     }
 
     /**
@@ -197,7 +195,7 @@ public class ImagesResource {
             @Context UriInfo uriInfo,
             @Context HttpServerRequest request) {
         bodyLimit.requireWithin(request, body);
-        return manipulation(JobSpec.INTERPOLATION, body, contentType, requestId, idempotencyKey, authorization, uriInfo);
+        return manipulation(JobSpec.INTERPOLATION, body, contentType, requestId, idempotencyKey, authorization, uriInfo, request);
     }
 
     /**
@@ -229,7 +227,7 @@ public class ImagesResource {
             @Context UriInfo uriInfo,
             @Context HttpServerRequest request) {
         bodyLimit.requireWithin(request, body);
-        return manipulation(JobSpec.TEXT_DIFF, body, contentType, requestId, idempotencyKey, authorization, uriInfo);
+        return manipulation(JobSpec.TEXT_DIFF, body, contentType, requestId, idempotencyKey, authorization, uriInfo, request);
     }
 
     private CompletionStage<Response> manipulation(
@@ -239,12 +237,13 @@ public class ImagesResource {
             String requestId,
             String idempotencyKey,
             String authorization,
-            UriInfo uriInfo) {
+            UriInfo uriInfo,
+            HttpServerRequest request) {
         Duration timeout = config.jobs().waitTimeout();
         JobSubmitter.Submitted submitted =
                 submitter.submitManipulation(
                         kind, contentType, body, requestId, idempotencyKey, authorization, store.now().plus(timeout));
-        return awaitImages(submitted, timeout, uriInfo, idempotencyKey);
+        return awaitImages(submitted, timeout, uriInfo, idempotencyKey, request);
     }
 
     /**
@@ -275,18 +274,15 @@ public class ImagesResource {
      * unless it sent an Idempotency-Key (it may come back for the same job).
      */
     private CompletionStage<Response> awaitImages(
-            JobSubmitter.Submitted submitted, Duration timeout, UriInfo uriInfo, String idempotencyKey) {
+            JobSubmitter.Submitted submitted, Duration timeout, UriInfo uriInfo, String idempotencyKey, HttpServerRequest request) {
         String jobId = submitted.jobId();
         CompletableFuture<JobOutcome> outcome = waiter.await(jobId, timeout);
         if (idempotencyKey == null || idempotencyKey.isBlank()) {
-            io.vertx.ext.web.RoutingContext routing = currentRequest.getCurrent();
-            if (routing != null) {
-                disconnects.watch(routing.response(), outcome, () -> {
-                    if (store.cancel(jobId).filter(state -> !state.isTerminal()).isPresent()) {
-                        LOG.infof("job %s cancelled: its client hung up while waiting", jobId);
-                    }
-                });
-            }
+            disconnects.watch(request.response(), outcome, () -> {
+                if (store.cancel(jobId).filter(state -> !state.isTerminal()).isPresent()) {
+                    LOG.infof("job %s cancelled: its client hung up while waiting", jobId);
+                }
+            });
         }
         String baseUrl = baseUrl(uriInfo);
         return outcome.handle(

@@ -420,11 +420,9 @@ public class JobSubmitter {
         }
     }
 
-    /** OpenAI's rate-limit shape with {@code Retry-After}, so that clients come back later. */
+    /** A 429 with {@code Retry-After}, so that clients come back later. */
     private ApiException queueFull(String why) {
-        long retryAfter = Math.max(1, config.jobs().queueFullRetryAfter().toSeconds());
-        return new ApiException(ApiError.rateLimited(why + "; retry after " + retryAfter + " s."), null, null)
-                .withHeader("Retry-After", Long.toString(retryAfter));
+        return ApiException.retryLater(config.jobs().queueFullRetryAfter(), seconds -> why + "; retry after " + seconds + " s.");
     }
 
     private JobStore.Idempotency idempotency(String endpoint, byte[] body, String key, String authorization) {

@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -268,50 +269,35 @@ public class JobsResource {
             throw notFound(jobId);
         }
         String from = lastEventId != null && EVENT_ID.matcher(lastEventId.trim()).matches() ? lastEventId.trim() : "0-0";
-        // Each open stream holds a thread and a Redis connection: their number is bounded.
+        // Each open stream holds a reader thread and its Redis connection: their number is bounded,
+        // and a place is free again once the reader has ended (and closed its connection).
         if (!openStreams.tryAcquire()) {
-            long retryAfter = Math.max(1, config.jobs().queueFullRetryAfter().toSeconds());
-            throw new ApiException(
-                            ApiError.rateLimited("Too many event streams are open on this server (" + config.jobs().maxEventStreams()
-                                    + "); retry after " + retryAfter + " s, or poll GET /v1/jobs/" + jobId + "."),
-                            null,
-                            null)
-                    .withHeader("Retry-After", Long.toString(retryAfter));
+            throw ApiException.retryLater(
+                    config.jobs().queueFullRetryAfter(),
+                    seconds -> "Too many event streams are open on this server (" + config.jobs().maxEventStreams()
+                            + "); retry after " + seconds + " s, or poll GET /v1/jobs/" + jobId + ".");
         }
-        AtomicBoolean released = new AtomicBoolean();
-        Runnable release = () -> {
-            if (released.compareAndSet(false, true)) {
-                openStreams.release();
-            }
-        };
-        try {
-            return Multi.createFrom()
-                    .<OutboundSseEvent>emitter(
-                            emitter -> {
-                                AtomicBoolean stopped = new AtomicBoolean();
-                                emitter.onTermination(() -> {
-                                    stopped.set(true);
-                                    release.run();
-                                });
+        return Multi.createFrom()
+                .emitter(
+                        emitter -> {
+                            AtomicBoolean stopped = new AtomicBoolean();
+                            emitter.onTermination(() -> stopped.set(true));
+                            try {
                                 readers.execute(() -> {
                                     try {
                                         stream(jobId, from, sse, emitter, stopped);
                                     } finally {
-                                        release.run();
+                                        openStreams.release();
                                     }
                                 });
-                            },
-                            BackPressureStrategy.BUFFER);
-        } catch (RuntimeException e) {
-            release.run();
-            throw e;
-        }
+                            } catch (RejectedExecutionException shuttingDown) {
+                                openStreams.release();
+                                emitter.complete();
+                            }
+                        },
+                        BackPressureStrategy.BUFFER);
     }
 
-    /** Event streams open now (bounded by {@code unclip.jobs.max-event-streams}). */
-    int openEventStreams() {
-        return config.jobs().maxEventStreams() - openStreams.availablePermits();
-    }
 
     private void stream(String jobId, String from, Sse sse, MultiEmitter<? super OutboundSseEvent> emitter, AtomicBoolean stopped) {
         Duration block = config.jobs().eventsBlock();

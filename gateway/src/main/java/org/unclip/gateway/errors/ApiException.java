@@ -24,6 +24,18 @@ public class ApiException extends RuntimeException {
         this.shouldRetry = shouldRetry;
     }
 
+    /**
+     * A 429 in OpenAI's rate-limit shape with {@code Retry-After} (whole seconds, at least 1), so
+     * that clients come back later.
+     *
+     * @param message the message, given the seconds to wait
+     */
+    public static ApiException retryLater(java.time.Duration retryAfter, java.util.function.LongFunction<String> message) {
+        long seconds = Math.max(1, retryAfter.toSeconds());
+        return new ApiException(ApiError.rateLimited(message.apply(seconds)), null, null)
+                .withHeader("Retry-After", Long.toString(seconds));
+    }
+
     public ApiError error() {
         return error;
     }

@@ -160,30 +160,15 @@ public class JobStore {
         }
     }
 
-    /** Stores a new job and queues it, without a queue bound or an idempotency key. */
-    public void submit(String id, JobSpec spec, Instant waitUntil) {
-        Submission result = submit(id, spec, waitUntil, Integer.MAX_VALUE, null);
-        if (result.outcome() != Submission.Outcome.CREATED) {
-            throw new JobStoreException("job " + id + " was not queued: " + result.outcome(), null);
-        }
-    }
-
     /**
      * Stores a new job and queues it, atomically (one Lua script): when an idempotency record
      * exists nothing is written and the existing one is answered; when {@code maxQueued} jobs
      * already wait nothing is written either. Otherwise the job hash, its queue slot, its first
      * event ({@code queued}), the stream entry and the idempotency record are written together.
+     * With an owner, at most {@code max-queued-per-key} of its jobs may wait.
      *
      * @param idempotency the key and fingerprint to remember, or null
-     */
-    public Submission submit(String id, JobSpec spec, Instant waitUntil, int maxQueued, Idempotency idempotency) {
-        return submit(id, spec, waitUntil, maxQueued, idempotency, null);
-    }
-
-    /**
-     * {@link #submit(String, JobSpec, Instant, int, Idempotency)}, recording who made the job.
-     *
-     * @param owner a hash of the caller's API key, or null (no API keys)
+     * @param owner a hash of the caller's API key (recorded on the job), or null (no API keys)
      */
     public Submission submit(String id, JobSpec spec, Instant waitUntil, int maxQueued, Idempotency idempotency, String owner) {
         Instant nowInstant = now();
@@ -272,7 +257,7 @@ public class JobStore {
             return 0
             """;
 
-    /** What {@link #submit(String, JobSpec, Instant, int, Idempotency)} did. */
+    /** What {@link #submit(String, JobSpec, Instant, int, Idempotency, String)} did. */
     public record Submission(Outcome outcome, String jobId, String existingFingerprint) {
         public enum Outcome {
             /** The job was stored and queued. */
@@ -553,7 +538,12 @@ public class JobStore {
 
     /** The output of {@code stage} kept by an earlier run of the job, if any. */
     public Optional<byte[]> checkpoint(String id, String stage) {
-        String stored = redis.commands().get(keys.checkpoint(id, stage));
+        return base64Value(keys.checkpoint(id, stage));
+    }
+
+    /** The bytes kept base64-encoded under {@code key}, unless they expired. */
+    private Optional<byte[]> base64Value(String key) {
+        String stored = redis.commands().get(key);
         return stored == null ? Optional.empty() : Optional.of(Base64.getDecoder().decode(stored));
     }
 
@@ -564,8 +554,7 @@ public class JobStore {
 
     /** Input image {@code index} of a job, unless it expired. */
     public Optional<byte[]> input(String id, int index) {
-        String stored = redis.commands().get(keys.input(id, index));
-        return stored == null ? Optional.empty() : Optional.of(Base64.getDecoder().decode(stored));
+        return base64Value(keys.input(id, index));
     }
 
     /** Drops the input image of a job that was not queued after all. */

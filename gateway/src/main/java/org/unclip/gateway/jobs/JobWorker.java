@@ -418,7 +418,7 @@ public class JobWorker {
         runningJobs.put(jobId, context);
         String outcome = "abandoned";
         try {
-            outcome = runStarted(job, attempt, entryId, context);
+            outcome = runStarted(job, attempt, entryId, context, begin);
         } finally {
             runningJobs.remove(jobId, context);
             handingOver.remove(jobId);
@@ -430,10 +430,14 @@ public class JobWorker {
         }
     }
 
-    /** Runs a started job's stages and records how it ended; answers the outcome for the metrics. */
-    private String runStarted(JobStore.StoredJob job, Attempt attempt, String entryId, Context.CancellableContext context) {
+    /**
+     * Runs a started job's stages and records how it ended; answers the outcome for the metrics.
+     *
+     * @param started when the run started ({@link System#nanoTime()})
+     */
+    private String runStarted(
+            JobStore.StoredJob job, Attempt attempt, String entryId, Context.CancellableContext context, long started) {
         String jobId = attempt.jobId();
-        long started = System.nanoTime();
         try {
             List<ImageResult> images;
             try {

@@ -76,11 +76,6 @@ public class GenerationPipeline {
         return check(spec, images);
     }
 
-    /** Runs the three stages from the beginning, keeping nothing. */
-    public List<ImageResult> run(JobSpec spec, ProgressListener listener) {
-        return run(spec, listener, StageCheckpoints.NONE);
-    }
-
     /** A kept stage output, or null when there is none (or it cannot be read: the stage runs again). */
     private static <T> T resumed(StageCheckpoints checkpoints, String stage, com.google.protobuf.Parser<T> parser) {
         byte[] kept = checkpoints.load(stage).orElse(null);

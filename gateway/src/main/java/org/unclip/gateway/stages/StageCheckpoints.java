@@ -15,16 +15,4 @@ public interface StageCheckpoints {
 
     /** Keeps the output of a finished stage; a failure to keep it must not fail the job. */
     void save(String stage, byte[] output);
-
-    /** Nothing kept, nothing found. */
-    StageCheckpoints NONE =
-            new StageCheckpoints() {
-                @Override
-                public Optional<byte[]> load(String stage) {
-                    return Optional.empty();
-                }
-
-                @Override
-                public void save(String stage, byte[] output) {}
-            };
 }
