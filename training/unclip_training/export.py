@@ -9,6 +9,7 @@ graph at two trace batch sizes and requiring identical graphs), opset 17.
 from __future__ import annotations
 
 import argparse
+import copy
 import io
 import json
 from pathlib import Path
@@ -228,8 +229,29 @@ def export_graph(module, in_names, out_names, make_inputs, path, check=True):
     return model
 
 
+# Per-stage sampling presets written into family.json. A trained family ships the presets its
+# evaluation chose (models/shapes-tiny/README.md): "fast" = DPM-Solver++(2M) with prior 10, decoder
+# 20, upsamplers 4 + 4 steps, prior guidance 2; "quality" = DDPM 50 / 100 / 7 + 7. An untrained family
+# (random weights, for tests) keeps plain DDPM in both presets.
+TRAINED_SAMPLING = {
+    "prior": {"steps": {"fast": 10, "quality": 50, "min": 2, "max": 200},
+              "samplers": {"fast": "dpmpp_2m"}, "guidance": {"default": 2.0, "min": 1.0, "max": 20.0}},
+    "decoder": {"steps": {"fast": 20, "quality": 100, "min": 2, "max": 1000},
+                "samplers": {"fast": "dpmpp_2m"}, "guidance": {"default": 3.0, "min": 1.0, "max": 20.0}},
+    "upsampler": {"steps": {"fast": 4, "quality": 7, "min": 2, "max": 100}, "samplers": {"fast": "dpmpp_2m"}},
+}
+UNTRAINED_SAMPLING = {
+    "prior": {"steps": {"fast": 25, "quality": 50, "min": 2, "max": 200},
+              "guidance": {"default": 4.0, "min": 1.0, "max": 20.0}},
+    "decoder": {"steps": {"fast": 50, "quality": 100, "min": 2, "max": 1000},
+                "guidance": {"default": 3.0, "min": 1.0, "max": 20.0}},
+    "upsampler": {"steps": {"fast": 7, "quality": 7, "min": 2, "max": 100}},
+}
+
+
 def family_json(mods, name, trained, description):
     clip, dec = mods["clip"], mods["decoder"]
+    sampling = copy.deepcopy(TRAINED_SAMPLING if trained else UNTRAINED_SAMPLING)
     sched = {"beta_schedule": "squaredcos_cap_v2", "num_train_timesteps": 1000}
     ups = []
     for s in ("sr_64", "sr_256"):
@@ -237,7 +259,7 @@ def family_json(mods, name, trained, description):
         ups.append({"name": s, "graph": f"{s}.onnx", "graph_last": None,
                     "input_resolution": c.input_resolution, "output_resolution": c.output_resolution,
                     "schedule": sched, "prediction_type": "epsilon", "variance_type": "fixed_small_log",
-                    "clip_sample_range": 1.0, "steps": {"fast": 7, "quality": 7, "min": 2, "max": 100}})
+                    "clip_sample_range": 1.0, **copy.deepcopy(sampling["upsampler"])})
     fl = lambda a: [float(x) for x in np.asarray(a).reshape(-1)]
     return {
         "name": name,
@@ -254,18 +276,14 @@ def family_json(mods, name, trained, description):
             "graph": "prior.onnx",
             "clip_mean": fl(mods["clip_mean"]), "clip_std": fl(mods["clip_std"]),
             "schedule": sched, "prediction_type": "sample", "variance_type": "fixed_small_log",
-            "clip_sample_range": 10.0,
-            "steps": {"fast": 25, "quality": 50, "min": 2, "max": 200},
-            "guidance": {"default": 4.0, "min": 1.0, "max": 20.0}},
+            "clip_sample_range": 10.0, **sampling["prior"]},
         "decoder": {
             "text_proj_graph": "text_proj.onnx", "graph": "decoder.onnx",
             "resolution": dec.cfg.resolution,
             "cfg_image_embedding": fl(dec.cfg_image_embedding.detach().numpy()),
             "schedule": sched, "prediction_type": "epsilon",
             "variance_type": "learned_range" if dec.cfg.out_channels == 6 else "fixed_small_log",
-            "clip_sample_range": 1.0,
-            "steps": {"fast": 50, "quality": 100, "min": 2, "max": 1000},
-            "guidance": {"default": 3.0, "min": 1.0, "max": 20.0}},
+            "clip_sample_range": 1.0, **sampling["decoder"]},
         "upsamplers": ups,
         "output_sizes": [64, 256],
         "default_preset": "fast",
