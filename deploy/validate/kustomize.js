@@ -8,6 +8,7 @@
 // Supported: resources (files and folders), configMapGenerator (envs, literals, behavior
 // create/merge/replace, options), generatorOptions, labels (pairs, includeTemplates; not
 // includeSelectors), patches (JSON 6902 lists; strategic merge of maps and `$patch: delete`),
+// images (name, newName, newTag, digest; the containers and init containers of pod templates),
 // replacements, the ConfigMap name hash and the references to it, and dropping objects annotated
 // config.kubernetes.io/local-config.
 
@@ -19,7 +20,7 @@ const YAML = require('yaml');
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 const SUPPORTED_FIELDS = new Set([
   'apiVersion', 'kind', 'resources', 'configMapGenerator', 'generatorOptions', 'labels', 'patches',
-  'replacements',
+  'images', 'replacements',
 ]);
 const LOCAL_CONFIG = 'config.kubernetes.io/local-config';
 // Workload kinds whose pod template carries labels (labels.includeTemplates) and ConfigMap references.
@@ -418,6 +419,59 @@ function dig(object, keys, create) {
 }
 
 // ------------------------------------------------------------------------------------------------
+// images
+
+/** An image reference split as kustomize splits it: name, then an optional :tag and @digest. */
+function parseImage(image) {
+  let rest = image;
+  let digest = null;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let tag = null;
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  return { name: rest, tag, digest };
+}
+
+/** The `images:` transformer: rewrites the image of every container whose image name matches. */
+function applyImages(entries, images, where) {
+  for (const [i, image] of images.entries()) {
+    const here = `${where} images[${i}]`;
+    Object.keys(image).forEach((k) => ['name', 'newName', 'newTag', 'digest'].includes(k) || fail(here, `images field '${k}' is not supported`));
+    if (typeof image.name !== 'string' || image.name === '') fail(here, 'an image needs a name');
+    if (image.newTag !== undefined && typeof image.newTag !== 'string') fail(here, `newTag must be a string (quote it): ${image.newTag}`);
+    for (const { object } of entries) {
+      const templatePath = POD_TEMPLATE_PATHS[object.kind];
+      const podSpec = object.kind === 'Pod' ? object.spec : templatePath && dig(object, [...templatePath, 'spec'], false);
+      if (!podSpec) continue;
+      for (const container of [...(podSpec.containers || []), ...(podSpec.initContainers || [])]) {
+        if (typeof container.image !== 'string') continue;
+        const current = parseImage(container.image);
+        if (current.name !== image.name) continue;
+        const name = image.newName || current.name;
+        let tag = current.tag;
+        let digest = current.digest;
+        if (image.newTag !== undefined) {
+          tag = image.newTag;
+          digest = null;
+        }
+        if (image.digest !== undefined) {
+          digest = image.digest;
+          if (image.newTag === undefined) tag = null;
+        }
+        container.image = `${name}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
 // ConfigMap generators
 
 function generateConfigMaps(entries, kustomization, dir, where) {
@@ -546,6 +600,7 @@ function build(dir, stack) {
     }
   }
 
+  applyImages(entries, kustomization.images || [], where);
   applyLabels(entries, kustomization.labels || [], where);
   applyReplacements(entries, kustomization.replacements || [], where);
   return entries;
@@ -593,5 +648,6 @@ module.exports = {
   kustomizationFile,
   parseDocuments,
   parseFieldPath,
+  parseImage,
   render,
 };

@@ -42,6 +42,12 @@ function schemaErrors(object) {
   }
 }
 
+/** Names of the ports a workload's containers declare. */
+function containerPortNames(workload) {
+  const podSpec = (workload.spec && workload.spec.template && workload.spec.template.spec) || {};
+  return new Set((podSpec.containers || []).flatMap((c) => (c.ports || []).map((p) => p.name)).filter(Boolean));
+}
+
 function name(object) {
   return (object.metadata && object.metadata.name) || '?';
 }
@@ -60,6 +66,40 @@ function podTemplateLabels(workload) {
 function selectorMatches(selector, labels) {
   return Object.entries(selector || {}).every(([k, v]) => labels[k] === v);
 }
+
+/** Whether a LabelSelector (matchLabels and matchExpressions) selects a set of labels. */
+function labelSelectorMatches(selector, labels) {
+  const s = selector || {};
+  if (!selectorMatches(s.matchLabels, labels)) return false;
+  return (s.matchExpressions || []).every(({ key, operator, values = [] }) => {
+    switch (operator) {
+      case 'In': return key in labels && values.includes(labels[key]);
+      case 'NotIn': return !(key in labels) || !values.includes(labels[key]);
+      case 'Exists': return key in labels;
+      case 'DoesNotExist': return !(key in labels);
+      default: return false;
+    }
+  });
+}
+
+/** A Kubernetes memory quantity in bytes (384Mi, 1Gi, 512M, 1e9), or NaN. */
+function memoryBytes(quantity) {
+  const m = /^([0-9.]+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(quantity));
+  if (!m) return NaN;
+  const unit = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 }[m[2]] || 1;
+  return Number(m[1]) * unit;
+}
+
+/** A Redis memory setting in bytes (as redis.conf reads it: 1mb = 2^20, 1m = 10^6), or NaN. */
+function redisBytes(setting) {
+  const m = /^([0-9]+)(k|kb|m|mb|g|gb)?$/i.exec(String(setting).trim());
+  if (!m) return NaN;
+  const unit = { k: 1e3, kb: 2 ** 10, m: 1e6, mb: 2 ** 20, g: 1e9, gb: 2 ** 30 }[(m[2] || '').toLowerCase()] || 1;
+  return Number(m[1]) * unit;
+}
+
+/** Redis' maxmemory may take at most this share of its container's memory limit (room for a fork). */
+const REDIS_MAXMEMORY_SHARE = 0.65;
 
 const isNumber = (text) => typeof text === 'string' && text.trim() !== '' && Number.isFinite(Number(text));
 const isUrl = (text) => typeof text === 'string' && /^https?:\/\/[^\s/:]+(:[0-9]+)?(\/\S*)?$/.test(text);
@@ -137,6 +177,67 @@ function semanticErrors(objects) {
     }
   }
 
+  const podLabels = (w) => podTemplateLabels(w);
+  const services = objects.filter((o) => o.kind === 'Service');
+
+  for (const budget of objects.filter((o) => o.kind === 'PodDisruptionBudget')) {
+    const selector = budget.spec && budget.spec.selector;
+    if (!selector || !workloads.some((w) => labelSelectorMatches(selector, podLabels(w)))) {
+      report(budget, `selector ${JSON.stringify(selector)} selects no pod template of the build`);
+    }
+  }
+
+  for (const policy of objects.filter((o) => o.kind === 'NetworkPolicy')) {
+    const spec = policy.spec || {};
+    const selected = workloads.filter((w) => labelSelectorMatches(spec.podSelector, podLabels(w)));
+    if (selected.length === 0) report(policy, `podSelector ${JSON.stringify(spec.podSelector)} selects no pod template of the build`);
+    (spec.ingress || []).forEach((rule, i) => {
+      (rule.from || []).forEach((peer, j) => {
+        if (peer.podSelector && !peer.namespaceSelector
+            && !workloads.some((w) => labelSelectorMatches(peer.podSelector, podLabels(w)))) {
+          report(policy, `ingress[${i}].from[${j}].podSelector selects no pod template of the build`);
+        }
+      });
+      (rule.ports || []).forEach((port) => {
+        if (typeof port.port === 'string') {
+          selected.filter((w) => !containerPortNames(w).has(port.port))
+            .forEach((w) => report(policy, `ingress[${i}] names port ${port.port}, which ${id(w)} does not declare`));
+        }
+      });
+    });
+  }
+
+  for (const set of workloads.filter((w) => w.kind === 'StatefulSet')) {
+    const serviceName = set.spec && set.spec.serviceName;
+    const governing = services.find((svc) => name(svc) === serviceName);
+    if (!governing) {
+      report(set, `serviceName ${serviceName} names no Service of the build`);
+    } else {
+      if ((governing.spec || {}).clusterIP !== 'None') {
+        report(set, `its governing Service ${serviceName} is not headless (clusterIP: None), so its pods get no DNS names`);
+      }
+      if (!selectorMatches((governing.spec || {}).selector, podLabels(set))) {
+        report(set, `its governing Service ${serviceName} does not select its pods`);
+      }
+    }
+  }
+
+  for (const workload of workloads) {
+    const podSpec = (workload.spec && workload.spec.template && workload.spec.template.spec) || {};
+    for (const container of podSpec.containers || []) {
+      const words = [...(container.command || []), ...(container.args || [])];
+      const at = words.indexOf('--maxmemory');
+      if (at < 0) continue;
+      const maxmemory = redisBytes(words[at + 1]);
+      const limit = memoryBytes(((container.resources || {}).limits || {}).memory);
+      if (!Number.isFinite(maxmemory)) report(workload, `container ${container.name}: --maxmemory ${words[at + 1]} is not a Redis memory size`);
+      else if (!Number.isFinite(limit)) report(workload, `container ${container.name}: Redis with --maxmemory needs a memory limit`);
+      else if (maxmemory > REDIS_MAXMEMORY_SHARE * limit) {
+        report(workload, `container ${container.name}: --maxmemory ${words[at + 1]} is ${Math.round((100 * maxmemory) / limit)} % of the memory limit ${container.resources.limits.memory}; at most ${100 * REDIS_MAXMEMORY_SHARE} % leaves room for the fork of an AOF rewrite`);
+      }
+    }
+  }
+
   const scaledBy = new Map();
   for (const scaler of objects.filter((o) => o.kind === 'HorizontalPodAutoscaler' || (o.kind === 'ScaledObject' && (o.apiVersion || '').startsWith(`${KEDA_GROUP}/`)))) {
     const spec = scaler.spec || {};
@@ -167,4 +268,133 @@ function semanticErrors(objects) {
   return errors;
 }
 
-module.exports = { modelFor, schemaErrors, semanticErrors, triggerErrors };
+// ------------------------------------------------------------------------------------------------
+// production overlays (deploy/overlays/*): what an operator running the mesh for others relies on
+
+const NAME = 'app.kubernetes.io/name';
+const COMPONENT = 'app.kubernetes.io/component';
+const GATEWAY = 'gateway';
+const REDIS = 'redis';
+const DIGEST = /@sha256:[0-9a-f]{64}$/;
+
+/** The ports of a workload's pods that policies must keep from everyone but the gateway. */
+function servingPorts(workload) {
+  return [...containerPortNames(workload)].filter((p) => p !== 'http');
+}
+
+/**
+ * Whether an ingress peer admits pods of the gateway only (a podSelector in the policy's own
+ * namespace that selects the gateway's pods and no other workload's).
+ */
+function onlyGateway(peer, workloads) {
+  if (!peer.podSelector || peer.namespaceSelector || peer.ipBlock) return false;
+  const admitted = workloads.filter((w) => labelSelectorMatches(peer.podSelector, podTemplateLabels(w)));
+  return admitted.length > 0 && admitted.every((w) => podTemplateLabels(w)[NAME] === GATEWAY);
+}
+
+/** Rules a production build must meet on top of semanticErrors. */
+function productionErrors(objects) {
+  const errors = [];
+  const report = (object, message) => errors.push(`${id(object)}: ${message}`);
+  const workloads = objects.filter((o) => WORKLOADS.has(o.kind));
+  const labelsOf = (w) => podTemplateLabels(w);
+  const gateway = workloads.find((w) => labelsOf(w)[NAME] === GATEWAY);
+  if (!gateway) errors.push('no gateway workload (pods labelled app.kubernetes.io/name: gateway)');
+  const stages = workloads.filter((w) => labelsOf(w)[COMPONENT] === 'stage');
+  if (stages.length === 0) errors.push('no stage workloads (pods labelled app.kubernetes.io/component: stage)');
+  const budgets = objects.filter((o) => o.kind === 'PodDisruptionBudget');
+  const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+  const podSpec = (w) => (w.spec && w.spec.template && w.spec.template.spec) || {};
+
+  // Images: the mesh's own pinned by digest (Redis' may keep its release tag), never a SNAPSHOT tag.
+  for (const workload of workloads) {
+    for (const container of [...(podSpec(workload).containers || []), ...(podSpec(workload).initContainers || [])]) {
+      const image = String(container.image || '');
+      if (/SNAPSHOT/i.test(image)) report(workload, `container ${container.name} runs the SNAPSHOT image ${image}`);
+      if (labelsOf(workload)[NAME] !== REDIS && !DIGEST.test(image)) {
+        report(workload, `container ${container.name}: image ${image} is not pinned by digest (@sha256:...)`);
+      }
+    }
+  }
+
+  // Availability: two replicas per stage and the gateway, a budget each, spread over nodes and zones.
+  for (const workload of [...stages, ...(gateway ? [gateway] : [])]) {
+    const replicas = workload.spec && workload.spec.replicas !== undefined ? workload.spec.replicas : 1;
+    if (replicas < 2) report(workload, `runs ${replicas} replica(s); production needs at least 2`);
+    const covering = budgets.filter((b) => b.spec && labelSelectorMatches(b.spec.selector, labelsOf(workload))
+      && workloads.filter((w) => labelSelectorMatches(b.spec.selector, labelsOf(w))).length === 1);
+    if (covering.length !== 1) {
+      report(workload, `needs one PodDisruptionBudget selecting its pods alone, has ${covering.length}`);
+    } else {
+      const spec = covering[0].spec;
+      const ok = spec.minAvailable !== undefined ? Number(spec.minAvailable) >= 1 && Number(spec.minAvailable) < replicas
+        : spec.maxUnavailable !== undefined && String(spec.maxUnavailable) !== '0';
+      if (!ok) report(covering[0], `must keep a pod of ${id(workload)} and let one go (minAvailable 1..replicas-1)`);
+    }
+    for (const key of ['kubernetes.io/hostname', 'topology.kubernetes.io/zone']) {
+      const spread = (podSpec(workload).topologySpreadConstraints || []).some((c) => c.topologyKey === key
+        && labelSelectorMatches(c.labelSelector, labelsOf(workload)));
+      if (!spread) report(workload, `has no topologySpreadConstraint over ${key} selecting its own pods`);
+    }
+  }
+
+  // NetworkPolicies: every pod isolated; stages and Redis reachable from the gateway alone.
+  for (const workload of workloads) {
+    const selecting = policies.filter((p) => p.spec && labelSelectorMatches(p.spec.podSelector, labelsOf(workload))
+      && (!p.spec.policyTypes || p.spec.policyTypes.includes('Ingress')));
+    if (selecting.length === 0) {
+      report(workload, 'no NetworkPolicy selects its pods, so anything in the cluster reaches them');
+      continue;
+    }
+    const serving = servingPorts(workload);
+    const isGateway = labelsOf(workload)[NAME] === GATEWAY;
+    for (const policy of selecting) {
+      (policy.spec.ingress || []).forEach((rule, i) => {
+        const from = rule.from || [];
+        if (from.length === 0) {
+          report(policy, `ingress[${i}] admits every source to ${id(workload)}`);
+          return;
+        }
+        if (isGateway) return;
+        const ports = (rule.ports || []).map((p) => p.port);
+        const opensServing = ports.length === 0 || ports.some((p) => serving.includes(p) || typeof p === 'number');
+        if (opensServing && !from.every((peer) => onlyGateway(peer, workloads))) {
+          report(policy, `ingress[${i}] opens ${ports.length ? ports.join(', ') : 'every port'} of ${id(workload)} to more than the gateway`);
+        }
+      });
+    }
+    if (!isGateway && gateway) {
+      for (const port of serving) {
+        const reached = selecting.some((p) => (p.spec.ingress || []).some((rule) => (rule.from || []).some((peer) => onlyGateway(peer, workloads))
+          && (!(rule.ports || []).length || rule.ports.some((q) => q.port === port))));
+        if (!reached) report(workload, `no NetworkPolicy lets the gateway reach its port ${port}`);
+      }
+    }
+  }
+  // Redis requires the password the gateway sends, both from the same Secret key.
+  const secretOf = (container, variable) => {
+    const entry = (container.env || []).find((e) => e.name === variable);
+    const ref = entry && entry.valueFrom && entry.valueFrom.secretKeyRef;
+    return ref ? `${ref.name}/${ref.key}${ref.optional ? ' (optional)' : ''}` : null;
+  };
+  const redis = workloads.find((w) => labelsOf(w)[NAME] === REDIS);
+  if (redis && gateway) {
+    const server = (podSpec(redis).containers || [])[0] || {};
+    const password = secretOf(server, 'REDIS_PASSWORD');
+    const script = [...(server.command || []), ...(server.args || [])].join(' ');
+    if (!password || password.endsWith('(optional)') || !/requirepass\s+"\$REDIS_PASSWORD"/.test(script)) {
+      report(redis, 'requires no password: set requirepass from REDIS_PASSWORD, a required Secret key');
+    }
+    if (secretOf(server, 'REDISCLI_AUTH') !== password) report(redis, 'its probe (redis-cli) must send REDISCLI_AUTH from the same Secret key');
+    const sent = secretOf((podSpec(gateway).containers || [])[0] || {}, 'UNCLIP_REDIS_PASSWORD');
+    if (sent !== password) report(gateway, `sends the Redis password from ${sent}, Redis requires ${password}`);
+  }
+  if (gateway) {
+    const reachable = policies.some((p) => labelSelectorMatches((p.spec || {}).podSelector, labelsOf(gateway))
+      && (p.spec.ingress || []).some((rule) => (rule.ports || []).some((q) => q.port === 'http')));
+    if (!reachable) report(gateway, 'no NetworkPolicy admits anything to its HTTP port: the API is unreachable');
+  }
+  return errors;
+}
+
+module.exports = { labelSelectorMatches, memoryBytes, modelFor, productionErrors, redisBytes, schemaErrors, semanticErrors, triggerErrors };

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 'use strict';
-// Renders every kustomization of deploy/ (deploy/k8s and each folder under deploy/examples that
-// holds a kustomization.yaml) and validates every object it yields against the Kubernetes and
-// KEDA schemas, plus the cross-object rules of schemas.js. Where kubectl is installed, each
-// render is also compared with `kubectl kustomize` (UNCLIP_VALIDATE_KUBECTL=0 turns that off).
+// Renders every kustomization of deploy/ (deploy/k8s and each folder under deploy/examples and
+// deploy/overlays that holds a kustomization.yaml) and validates every object it yields against
+// the Kubernetes and KEDA schemas, plus the cross-object rules of schemas.js; the builds under
+// deploy/overlays (and any folder given with --production) also against its production rules.
+// Where kubectl is installed, each render is also compared with `kubectl kustomize`
+// (UNCLIP_VALIDATE_KUBECTL=0 turns that off).
 //
-//   cd deploy/validate && npm ci && node validate.js [FOLDER...]
+//   cd deploy/validate && npm ci && node validate.js [--production] [FOLDER...]
 //
 // Exit status: 0 when everything is valid, 1 when anything is not, 2 on a usage error.
 
@@ -13,11 +15,19 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const { KustomizeError, kustomizationFile, parseDocuments, render } = require('./kustomize');
-const { schemaErrors, semanticErrors } = require('./schemas');
+const { productionErrors, schemaErrors, semanticErrors } = require('./schemas');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** deploy/k8s, then every folder under deploy/examples with a kustomization, in path order. */
+const OVERLAYS = path.join(ROOT, 'deploy', 'overlays');
+
+/** Whether a folder is a production overlay (under deploy/overlays). */
+function isProduction(folder) {
+  const relative = path.relative(OVERLAYS, folder);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+/** deploy/k8s, then every folder under deploy/examples and deploy/overlays with a kustomization, in path order. */
 function defaultFolders() {
   const folders = [path.join(ROOT, 'deploy', 'k8s')];
   const walk = (dir) => {
@@ -30,6 +40,7 @@ function defaultFolders() {
     }
   };
   walk(path.join(ROOT, 'deploy', 'examples'));
+  if (fs.existsSync(OVERLAYS)) walk(OVERLAYS);
   return folders;
 }
 
@@ -88,8 +99,8 @@ function main(argv) {
   const args = argv.filter((a) => !a.startsWith('--'));
   const flags = new Set(argv.filter((a) => a.startsWith('--')));
   for (const flag of flags) {
-    if (!['--no-kubectl', '--kubectl', '--quiet'].includes(flag)) {
-      console.error(`usage: node validate.js [--no-kubectl|--kubectl] [--quiet] [FOLDER...]; unknown ${flag}`);
+    if (!['--no-kubectl', '--kubectl', '--quiet', '--production'].includes(flag)) {
+      console.error(`usage: node validate.js [--no-kubectl|--kubectl] [--quiet] [--production] [FOLDER...]; unknown ${flag}`);
       return 2;
     }
   }
@@ -105,6 +116,7 @@ function main(argv) {
   let total = 0;
   for (const folder of folders) {
     const label = path.relative(ROOT, folder) || folder;
+    const production = flags.has('--production') || isProduction(folder);
     const errors = [];
     let objects = [];
     try {
@@ -118,6 +130,7 @@ function main(argv) {
     }
     if (objects.length) {
       errors.push(...semanticErrors(objects));
+      if (production) errors.push(...productionErrors(objects).map((e) => `production: ${e}`));
       if (kubectlWanted) errors.push(...compareWithKubectl(folder, objects));
     }
     total += objects.length;
@@ -129,7 +142,7 @@ function main(argv) {
       console.log(`FAIL ${label}: ${objects.length} objects (${summary})`);
       errors.forEach((e) => console.log(`  - ${e}`));
     } else if (!flags.has('--quiet')) {
-      console.log(`ok   ${label}: ${objects.length} objects (${summary})`);
+      console.log(`ok   ${label}: ${objects.length} objects (${summary})${production ? ', production rules' : ''}`);
     }
   }
   console.log(`validate: ${folders.length} kustomizations, ${total} objects, ${failures} errors`
@@ -141,4 +154,4 @@ if (require.main === module) {
   process.exitCode = main(process.argv.slice(2));
 }
 
-module.exports = { compareWithKubectl, defaultFolders, main, onPath };
+module.exports = { compareWithKubectl, defaultFolders, isProduction, main, onPath };

@@ -9,9 +9,11 @@ const os = require('node:os');
 const path = require('node:path');
 const test = require('node:test');
 
-const { KustomizeError, applyJsonPatch, configMapHash, parseFieldPath, render } = require('../kustomize');
-const { schemaErrors, semanticErrors, triggerErrors } = require('../schemas');
+const { KustomizeError, applyJsonPatch, configMapHash, parseFieldPath, parseImage, render } = require('../kustomize');
+const { labelSelectorMatches, productionErrors, redisBytes, schemaErrors, semanticErrors, triggerErrors } = require('../schemas');
 const { compareWithKubectl, onPath } = require('../validate');
+
+const PRODUCTION = path.join(__dirname, '..', '..', 'overlays', 'production');
 
 const VALIDATE = path.join(__dirname, '..', 'validate.js');
 
@@ -152,7 +154,159 @@ test('a selector that misses the pod template is refused', () => {
   assert.ok(semanticErrors([deployment(), service]).some((e) => e.includes('selects no pod template')));
 });
 
+function redisSet({ maxmemory = '600mb', limit = '1Gi', serviceName = 'redis-headless' } = {}) {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'redis' },
+    spec: {
+      serviceName,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'redis' } },
+      template: {
+        metadata: { labels: { 'app.kubernetes.io/name': 'redis' } },
+        spec: {
+          containers: [{
+            name: 'redis',
+            image: 'redis:7.2-alpine',
+            args: ['--maxmemory', maxmemory],
+            resources: { limits: { memory: limit } },
+          }],
+        },
+      },
+    },
+  };
+}
+
+function service(name, selector, spec = {}) {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector, ...spec } };
+}
+
+test('a StatefulSet needs a headless governing Service of the build that selects its pods', () => {
+  const labels = { 'app.kubernetes.io/name': 'redis' };
+  assert.deepEqual(semanticErrors([redisSet(), service('redis-headless', labels, { clusterIP: 'None' })]), []);
+  assert.ok(semanticErrors([redisSet(), service('redis-headless', labels)]).some((e) => e.includes('is not headless')));
+  assert.ok(semanticErrors([redisSet({ serviceName: 'nothing' }), service('redis-headless', labels, { clusterIP: 'None' })])
+    .some((e) => e.includes('serviceName nothing names no Service')));
+});
+
+test('Redis\' maxmemory must leave a third of its memory limit free', () => {
+  const headless = service('redis-headless', { 'app.kubernetes.io/name': 'redis' }, { clusterIP: 'None' });
+  assert.equal(redisBytes('600mb'), 600 * 2 ** 20);
+  assert.equal(redisBytes('1g'), 1e9);
+  assert.deepEqual(semanticErrors([redisSet(), headless]), []);
+  assert.ok(semanticErrors([redisSet({ maxmemory: '768mb' }), headless]).some((e) => e.includes('75 % of the memory limit 1Gi')));
+  assert.ok(semanticErrors([redisSet({ maxmemory: '700mb', limit: '1Gi' }), headless]).some((e) => e.includes('at most 65 %')));
+  assert.ok(semanticErrors([redisSet({ maxmemory: 'lots' }), headless]).some((e) => e.includes('is not a Redis memory size')));
+});
+
+test('PodDisruptionBudgets and NetworkPolicies must select pods of the build, by names the pods declare', () => {
+  const budget = (selector) => ({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'b' }, spec: { minAvailable: 1, selector } });
+  assert.deepEqual(semanticErrors([deployment(), budget({ matchLabels: { app: 'decoder' } })]), []);
+  assert.ok(semanticErrors([deployment(), budget({ matchLabels: { app: 'gone' } })]).some((e) => e.includes('PodDisruptionBudget b: selector')));
+  const policy = (podSelector, ingress) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'p' }, spec: { podSelector, ingress } });
+  assert.deepEqual(semanticErrors([deployment(), policy({ matchExpressions: [{ key: 'app', operator: 'In', values: ['decoder'] }] }, [])]), []);
+  assert.ok(semanticErrors([deployment(), policy({ matchLabels: { app: 'x' } }, [])]).some((e) => e.includes('podSelector')));
+  assert.ok(semanticErrors([deployment(), policy({}, [{ from: [{ podSelector: { matchLabels: { app: 'x' } } }] }])])
+    .some((e) => e.includes('ingress[0].from[0].podSelector selects no pod')));
+  assert.ok(semanticErrors([deployment(), policy({}, [{ from: [{ podSelector: {} }], ports: [{ port: 'grpc' }] }])])
+    .some((e) => e.includes('names port grpc, which Deployment decoder-svc does not declare')));
+  assert.ok(labelSelectorMatches({ matchExpressions: [{ key: 'a', operator: 'NotIn', values: ['1'] }] }, { a: '2' }));
+  assert.ok(!labelSelectorMatches({ matchExpressions: [{ key: 'a', operator: 'Exists' }] }, {}));
+});
+
+// ---------------------------------------------------------------------------- production rules
+
+test('the production overlay meets the production rules', () => {
+  assert.deepEqual(productionErrors(render(PRODUCTION)), []);
+});
+
+test('the production rules catch a build that drops a PDB, opens Redis, runs SNAPSHOT images or sends no password', () => {
+  const objects = () => render(PRODUCTION);
+  const find = (list, kind, name) => list.find((o) => o.kind === kind && o.metadata.name === name);
+
+  const noBudget = objects().filter((o) => !(o.kind === 'PodDisruptionBudget' && o.metadata.name === 'prior-svc'));
+  assert.ok(productionErrors(noBudget).some((e) => e === 'Deployment prior-svc: needs one PodDisruptionBudget selecting its pods alone, has 0'));
+
+  const openRedis = objects();
+  find(openRedis, 'NetworkPolicy', 'redis-from-gateway').spec.ingress[0].from.push({ namespaceSelector: {} });
+  assert.ok(productionErrors(openRedis).some((e) => e.startsWith('NetworkPolicy redis-from-gateway: ingress[0] opens redis of StatefulSet redis to more than the gateway')));
+
+  const wideStages = objects();
+  find(wideStages, 'NetworkPolicy', 'stages-from-gateway').spec.ingress[0].from[0].podSelector = { matchLabels: { 'app.kubernetes.io/part-of': 'unclip-mesh' } };
+  assert.ok(productionErrors(wideStages).some((e) => e.includes('opens grpc of Deployment decoder-svc to more than the gateway')));
+
+  const blocked = objects().filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name === 'stages-from-gateway'));
+  assert.ok(productionErrors(blocked).some((e) => e === 'Deployment decoder-svc: no NetworkPolicy lets the gateway reach its port grpc'));
+
+  const unisolated = objects().filter((o) => o.kind !== 'NetworkPolicy');
+  assert.ok(productionErrors(unisolated).some((e) => e.includes('StatefulSet redis: no NetworkPolicy selects its pods')));
+
+  const snapshot = objects();
+  find(snapshot, 'Deployment', 'gateway').spec.template.spec.containers[0].image = 'unclip/gateway:0.1.0-SNAPSHOT';
+  assert.ok(productionErrors(snapshot).some((e) => e.includes('runs the SNAPSHOT image unclip/gateway:0.1.0-SNAPSHOT')));
+
+  const oneReplica = objects();
+  find(oneReplica, 'Deployment', 'decoder-svc').spec.replicas = 1;
+  assert.ok(productionErrors(oneReplica).some((e) => e.includes('Deployment decoder-svc: runs 1 replica(s)')));
+
+  const noPassword = objects();
+  find(noPassword, 'StatefulSet', 'redis').spec.template.spec.containers[0].command = ['redis-server'];
+  assert.ok(productionErrors(noPassword).some((e) => e.startsWith('StatefulSet redis: requires no password')));
+
+  const noZones = objects();
+  find(noZones, 'Deployment', 'prior-svc').spec.template.spec.topologySpreadConstraints.pop();
+  assert.ok(productionErrors(noZones).some((e) => e.includes('prior-svc: has no topologySpreadConstraint over topology.kubernetes.io/zone')));
+});
+
+test('validate.js applies the production rules with --production', () => {
+  const dir = fixture({ 'kustomization.yaml': 'resources: [app.yaml]\n', 'app.yaml': YAMLText(deployment()) });
+  const plain = spawnSync(process.execPath, [VALIDATE, '--no-kubectl', dir], { encoding: 'utf8' });
+  assert.equal(plain.status, 0, plain.stdout + plain.stderr);
+  const production = spawnSync(process.execPath, [VALIDATE, '--no-kubectl', '--production', dir], { encoding: 'utf8' });
+  assert.equal(production.status, 1, production.stdout + production.stderr);
+  assert.match(production.stdout, /production: no gateway workload/);
+});
+
 // ---------------------------------------------------------------------------- the renderer
+
+test('images: newName, newTag and digest, as kustomize sets them', () => {
+  assert.deepEqual(parseImage('registry:5000/unclip/gateway:1.0@sha256:ab'), { name: 'registry:5000/unclip/gateway', tag: '1.0', digest: 'sha256:ab' });
+  const digest = `sha256:${'a'.repeat(64)}`;
+  const app = (name, image) => deployment({ template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }], initContainers: [{ name: 'init', image }] } }, selector: { matchLabels: { app: name } } });
+  const named = (object, name) => ({ ...object, metadata: { name } });
+  const dir = fixture({
+    'kustomization.yaml': [
+      'resources: [app.yaml]',
+      'images:',
+      '  - name: unclip/a',
+      '    newName: registry.example.com/unclip/a',
+      `    digest: ${digest}`,
+      '  - name: unclip/b',
+      '    newTag: "2.0"',
+      '  - name: unclip/c',
+      '    newName: registry.example.com/c',
+      '    newTag: "3.0"',
+      `    digest: ${digest}`,
+    ].join('\n'),
+    'app.yaml': [
+      YAMLText(named(app('a', 'unclip/a:1.0-SNAPSHOT'), 'a')),
+      YAMLText(named(app('b', 'unclip/b:1.0'), 'b')),
+      YAMLText(named(app('c', 'unclip/c'), 'c')),
+      YAMLText(named(app('d', 'unclip/ab:1.0'), 'd')),
+    ].join('---\n'),
+  });
+  const objects = render(dir);
+  const image = (name) => objects.find((o) => o.metadata.name === name).spec.template.spec;
+  assert.equal(image('a').containers[0].image, `registry.example.com/unclip/a@${digest}`);
+  assert.equal(image('a').initContainers[0].image, `registry.example.com/unclip/a@${digest}`);
+  assert.equal(image('b').containers[0].image, 'unclip/b:2.0');
+  assert.equal(image('c').containers[0].image, `registry.example.com/c:3.0@${digest}`);
+  assert.equal(image('d').containers[0].image, 'unclip/ab:1.0');
+  if (onPath('kubectl') && process.env.UNCLIP_VALIDATE_KUBECTL !== '0') {
+    assert.deepEqual(compareWithKubectl(dir, objects), []);
+  }
+  assert.throws(() => render(fixture({ 'kustomization.yaml': 'images:\n  - name: x\n    newTag: 2\n' })), /newTag must be a string/);
+});
 
 test('ConfigMap hashes are kustomize\'s', () => {
   // deploy/k8s/stages.env as it was when kubectl kustomize named it unclip-stages-8kc4585682

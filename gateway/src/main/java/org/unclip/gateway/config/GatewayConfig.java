@@ -178,6 +178,19 @@ public interface GatewayConfig {
         @WithDefault("200ms")
         Duration cancelPollInterval();
 
+        /**
+         * A consumer of the group idle this long that owns no pending entries belonged to a
+         * gateway that is gone: it is removed from the group (XGROUP DELCONSUMER). Every gateway
+         * looks for such consumers when it starts and every {@code gone-consumer-sweep}; a gateway
+         * that stops removes its own consumer once it owns nothing. Must exceed twice {@code block}.
+         */
+        @WithDefault("10m")
+        Duration goneConsumerIdle();
+
+        /** How often a gateway looks for consumers of gone gateways. */
+        @WithDefault("1m")
+        Duration goneConsumerSweep();
+
         /** Consumer name prefix; default: host name and process id. */
         Optional<String> consumerName();
     }

@@ -82,6 +82,8 @@ public class JobWorker {
     private ExecutorService jobs;
     private Semaphore slots;
     private final JobMetrics metrics;
+    private final GoneConsumers goneConsumers;
+    private volatile String consumerName;
 
     @Inject
     public JobWorker(
@@ -101,6 +103,7 @@ public class JobWorker {
         this.redis = redis;
         this.metrics = metrics;
         this.consumerPrefix = this.config.consumerName().orElseGet(JobWorker::defaultConsumerName);
+        this.goneConsumers = new GoneConsumers(redis::commands, store.keys().stream(), store.group(), this.config.goneConsumerIdle());
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -124,6 +127,10 @@ public class JobWorker {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("unclip.jobs.worker.max-in-flight must be >= 1, got " + maxInFlight);
         }
+        if (config.goneConsumerIdle().compareTo(config.block().multipliedBy(2)) <= 0) {
+            throw new IllegalArgumentException("unclip.jobs.worker.gone-consumer-idle (" + config.goneConsumerIdle()
+                    + ") must exceed twice unclip.jobs.worker.block (" + config.block() + "): live consumers read every block");
+        }
         running = true;
         slots = new Semaphore(maxInFlight);
         AtomicInteger jobThreads = new AtomicInteger();
@@ -144,6 +151,9 @@ public class JobWorker {
         long cancelPoll = Math.max(10, config.cancelPollInterval().toMillis());
         heartbeat.scheduleWithFixedDelay(this::pollCancellations, cancelPoll, cancelPoll, TimeUnit.MILLISECONDS);
         String consumer = consumerPrefix + "-0";
+        consumerName = consumer;
+        long sweep = Math.max(1000, config.goneConsumerSweep().toMillis());
+        heartbeat.scheduleWithFixedDelay(() -> removeGoneConsumers(consumer), 0, sweep, TimeUnit.MILLISECONDS);
         Thread thread = new Thread(() -> consume(consumer), "unclip-job-reader");
         thread.setDaemon(true);
         threads.add(thread);
@@ -207,6 +217,40 @@ public class JobWorker {
             jobs.shutdownNow();
         }
         heartbeat.shutdownNow();
+        removeOwnConsumer();
+    }
+
+    /** Removes the consumers of gateways that are gone (idle, owning no pending entries). */
+    private void removeGoneConsumers(String self) {
+        try {
+            List<String> removed = goneConsumers.sweep(self);
+            if (!removed.isEmpty()) {
+                LOG.infof("removed %d consumer(s) of gone gateways from group %s (idle over %s, owning no pending entries): %s",
+                        removed.size(), store.group(), config.goneConsumerIdle(), String.join(", ", removed));
+            }
+        } catch (RuntimeException e) {
+            // Redis down or busy: the next sweep tries again; nothing depends on it meanwhile.
+            LOG.debugf("gone consumers not removed this time: %s", e.getMessage());
+        }
+    }
+
+    /** On shutdown, once every job is acknowledged or handed back: this gateway's consumer goes, if it owns nothing. */
+    private void removeOwnConsumer() {
+        String self = consumerName;
+        if (self == null) {
+            return;
+        }
+        try {
+            switch (goneConsumers.removeIfDone(self)) {
+                case REMOVED -> LOG.debugf("consumer %s removed from group %s", self, store.group());
+                case OWNS_PENDING -> LOG.infof(
+                        "consumer %s stays in group %s: it still owns pending entries, which another gateway will reclaim",
+                        self, store.group());
+                case ABSENT -> { }
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("consumer %s not removed at shutdown (another gateway will): %s", self, e.getMessage());
+        }
     }
 
     /**

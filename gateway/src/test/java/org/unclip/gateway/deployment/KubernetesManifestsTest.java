@@ -29,23 +29,26 @@ import org.junit.jupiter.api.Test;
 import org.unclip.gateway.config.GatewayConfig;
 
 /**
- * The Kubernetes manifests ({@code deploy/k8s} and the overlays under {@code deploy/examples})
- * and the image build ({@code deploy/Dockerfile}) against the services they run: ports, hosts,
- * environment variables and probes as the services' {@code application.properties} and config
- * mappings define them, the gateway's gRPC clients and Redis URL pointing at Services that exist,
- * images built from each module's own fast-jar, and every file of a kustomization folder named
- * by it.
+ * The Kubernetes manifests ({@code deploy/k8s}, the overlays under {@code deploy/examples} and
+ * {@code deploy/overlays}), the Grafana dashboard ({@code deploy/dashboards}) and the image build
+ * ({@code deploy/Dockerfile}) against the services they run: ports, hosts, environment variables
+ * and probes as the services' {@code application.properties} and config mappings define them, the
+ * gateway's gRPC clients and Redis URL pointing at Services that exist, images built from each
+ * module's own fast-jar, metrics and labels the services register, and every file of a
+ * kustomization folder named by it. {@code ManifestSchemaTest} validates the rendered objects.
  */
 class KubernetesManifestsTest {
 
     private static final Path ROOT = repositoryRoot();
     private static final Path DEPLOY = ROOT.resolve("deploy");
     private static final Path AUTOSCALING = DEPLOY.resolve("examples/autoscaling");
+    private static final Path PRODUCTION = DEPLOY.resolve("overlays/production");
+    private static final Path DASHBOARDS = DEPLOY.resolve("dashboards");
     private static final List<String> STAGES = List.of("text-encoder-svc", "prior-svc", "decoder-svc");
     private static final String GATEWAY = "gateway";
     private static final List<String> SERVICES = List.of("text-encoder-svc", "prior-svc", "decoder-svc", GATEWAY);
-    /** Environment variables read by the JVM rather than by Quarkus' configuration. */
-    private static final Set<String> JVM_ENVIRONMENT = Set.of("JAVA_TOOL_OPTIONS");
+    /** Environment variables read by the JVM (or its launcher) rather than by Quarkus' configuration. */
+    private static final Set<String> JVM_ENVIRONMENT = Set.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS");
     private static final Pattern FROM = Pattern.compile("^FROM\\s+(\\S+)(?:\\s+AS\\s+(\\S+))?\\s*$", Pattern.CASE_INSENSITIVE);
     private static final Pattern COPY = Pattern.compile("^COPY\\s+(?:--\\S+\\s+)*(\\S+)\\s+(\\S+)\\s*$");
 
@@ -65,7 +68,7 @@ class KubernetesManifestsTest {
     @Test
     void everyKustomizationNamesEachFileOfItsFolder_andEachNamedFileExists() throws IOException {
         List<Path> folders = kustomizationFolders();
-        assertThat(folders).contains(DEPLOY.resolve("k8s"), AUTOSCALING.resolve("keda"), AUTOSCALING.resolve("hpa"));
+        assertThat(folders).contains(DEPLOY.resolve("k8s"), AUTOSCALING.resolve("keda"), AUTOSCALING.resolve("hpa"), PRODUCTION);
         for (Path folder : folders) {
             Kustomization kustomization = Kustomization.load(folder);
             Set<Path> named = new TreeSet<>();
@@ -538,8 +541,10 @@ class KubernetesManifestsTest {
         try (Stream<Path> walk = Files.walk(DEPLOY.resolve("examples"))) {
             walk.filter(Files::isRegularFile).forEach(files::add);
         }
-        try (Stream<Path> walk = Files.walk(DEPLOY.resolve("k8s"))) {
-            walk.filter(Files::isRegularFile).forEach(files::add);
+        for (String folder : List.of("k8s", "overlays", "dashboards")) {
+            try (Stream<Path> walk = Files.walk(DEPLOY.resolve(folder))) {
+                walk.filter(Files::isRegularFile).forEach(files::add);
+            }
         }
         for (Path file : files) {
             Matcher matcher = token.matcher(Files.readString(file));
@@ -713,7 +718,250 @@ class KubernetesManifestsTest {
         }
     }
 
+    // ------------------------------------------------------------------ Redis, DNS, production
+
+    @Test
+    void redisLeavesRoomAboveMaxmemoryForAFork_andItsGoverningServiceIsHeadless() {
+        JsonNode redis = object("StatefulSet", "redis");
+        JsonNode container = container(redis);
+        List<String> args = new ArrayList<>();
+        container.path("args").forEach(arg -> args.add(arg.asText()));
+        double maxmemory = redisBytes(argument(args, "--maxmemory"));
+        double limit = quantity(container.path("resources").path("limits").path("memory").asText());
+        assertThat(maxmemory / limit)
+                .as("maxmemory %s against the memory limit: an AOF rewrite forks Redis and copies the pages written meanwhile",
+                        argument(args, "--maxmemory"))
+                .isBetween(0.4, 0.65);
+        JsonNode governing = object("Service", redis.path("spec").path("serviceName").asText());
+        assertThat(governing.path("spec").path("clusterIP").asText()).as("a StatefulSet's governing Service is headless").isEqualTo("None");
+        assertSelects(governing.path("spec").path("selector"), redis);
+        URI url = URI.create(properties(GATEWAY).effective("unclip.redis.url", environment(base, container(object("Deployment", GATEWAY)))).orElseThrow());
+        assertThat(object("Service", url.getHost()).path("spec").has("clusterIP"))
+                .as("the gateways connect through a ClusterIP Service: its address outlives the pod's")
+                .isFalse();
+    }
+
+    @Test
+    void gatewayCachesDnsBriefly_soThatItsGrpcChannelsSeeNewStagePods() throws Exception {
+        // grpc-java's DNS resolver skips a re-resolution within this system property's seconds (30 by
+        // default); the JDK's own cache reads sun.net.inetaddr.ttl (Lettuce resolves through it).
+        Class<?> resolver = Class.forName("io.grpc.internal.DnsNameResolver");
+        var field = resolver.getDeclaredField("NETWORKADDRESS_CACHE_TTL_PROPERTY");
+        field.setAccessible(true);
+        String grpcProperty = (String) field.get(null);
+        assertThat(grpcProperty).isEqualTo("networkaddress.cache.ttl");
+
+        JsonNode container = container(object("Deployment", GATEWAY));
+        Map<String, String> env = environment(base, container);
+        assertThat(env).as("the gateway must keep the image's JAVA_TOOL_OPTIONS (heap, collector)").doesNotContainKey("JAVA_TOOL_OPTIONS");
+        Map<String, String> flags = new TreeMap<>();
+        for (String flag : env.getOrDefault("JDK_JAVA_OPTIONS", "").split("\\s+")) {
+            if (flag.startsWith("-D") && flag.contains("=")) {
+                flags.put(flag.substring(2, flag.indexOf('=')), flag.substring(flag.indexOf('=') + 1));
+            }
+        }
+        for (String property : List.of(grpcProperty, "sun.net.inetaddr.ttl")) {
+            assertThat(flags).as("JDK_JAVA_OPTIONS of the gateway sets %s", property).containsKey(property);
+            assertThat(Integer.parseInt(flags.get(property))).as(property).isBetween(0, 10);
+        }
+    }
+
+    @Test
+    void productionOverlay_pinsEveryImageOfTheBaseByDigest_andNamesNoSnapshot() {
+        Kustomization production = Kustomization.load(PRODUCTION);
+        assertThat(production.resources()).contains("../../k8s");
+        Map<String, JsonNode> images = new TreeMap<>();
+        production.spec().path("images").forEach(image -> images.put(image.path("name").asText(), image));
+        for (String service : SERVICES) {
+            String image = container(object("Deployment", service)).path("image").asText();
+            String name = image.substring(0, image.lastIndexOf(':'));
+            assertThat(images).as("production images: sets %s", name).containsKey(name);
+            JsonNode set = images.get(name);
+            assertThat(set.path("digest").asText()).as("%s by digest", name).matches("sha256:[0-9a-f]{64}");
+            assertThat(set.path("newName").asText()).as("%s from a registry", name).endsWith("/" + name).contains(".");
+            assertThat(set.has("newTag")).as("%s: a digest, not a tag", name).isFalse();
+        }
+        assertThat(production.spec().toString()).doesNotContain("SNAPSHOT");
+    }
+
+    @Test
+    void productionIngress_allowsTheGatewaysBodies_waits_andStreamsEventsUnbuffered() {
+        JsonNode ingress = Kustomization.load(PRODUCTION).objects().stream()
+                .filter(o -> kind(o).equals("Ingress"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("the production overlay has no Ingress"));
+        Map<String, String> env = environment(base, container(object("Deployment", GATEWAY)));
+        ServiceProperties gateway = properties(GATEWAY);
+        JsonNode annotations = ingress.path("metadata").path("annotations");
+        assertThat(quantity(annotations.path("nginx.ingress.kubernetes.io/proxy-body-size").asText().toUpperCase(java.util.Locale.ROOT)))
+                .as("proxy-body-size against quarkus.http.limits.max-body-size")
+                .isGreaterThanOrEqualTo(quantity(gateway.effective("quarkus.http.limits.max-body-size", env).orElseThrow()));
+        long wait = seconds(gateway.effective("unclip.jobs.wait-timeout", env).orElseThrow());
+        for (String timeout : List.of("proxy-read-timeout", "proxy-send-timeout")) {
+            assertThat(Long.parseLong(annotations.path("nginx.ingress.kubernetes.io/" + timeout).asText()))
+                    .as("%s against unclip.jobs.wait-timeout", timeout)
+                    .isGreaterThanOrEqualTo(wait);
+        }
+        assertThat(annotations.path("nginx.ingress.kubernetes.io/proxy-buffering").asText()).as("event streams unbuffered").isEqualTo("off");
+        JsonNode backend = ingress.path("spec").path("rules").get(0).path("http").path("paths").get(0).path("backend").path("service");
+        assertThat(backend.path("name").asText()).isEqualTo(GATEWAY);
+        assertThat(object("Service", GATEWAY).path("spec").path("ports"))
+                .anySatisfy(port -> assertThat(port.path("name").asText()).isEqualTo(backend.path("port").path("name").asText()));
+    }
+
+    @Test
+    void jsonLogs_areAvailableToEveryService_offByDefault_andOnInProduction() throws IOException {
+        for (String service : SERVICES) {
+            boolean extension = ConfigMappingSource.moduleAndDependencies(ROOT, service).stream().anyMatch(dir -> {
+                try {
+                    return Files.readString(dir.resolve("pom.xml")).contains("<artifactId>quarkus-logging-json</artifactId>");
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertThat(extension).as("%s (or a module it depends on) has quarkus-logging-json", service).isTrue();
+            assertThat(properties(service).defaultValue("quarkus.log.console.json.enabled")).as(service).contains("false");
+        }
+        Kustomization production = Kustomization.load(PRODUCTION);
+        Set<String> json = new TreeSet<>();
+        for (Kustomization.Generator generator : production.configMapGenerators()) {
+            if (!generator.localConfig() && "true".equals(generator.entries().get("QUARKUS_LOG_CONSOLE_JSON_ENABLED"))) {
+                assertThat(generator.behavior()).isEqualTo("merge");
+                json.addAll(servicesUsingConfigMap(generator.name()));
+            }
+        }
+        assertThat(json).as("services logging JSON in production").containsExactlyInAnyOrderElementsOf(SERVICES);
+    }
+
+    @Test
+    void grafanaDashboard_queriesOnlyMetricsAndLabelsTheServicesRegister() throws IOException {
+        Map<String, Set<String>> labels = registeredLabels();
+        assertThat(labels).containsKeys("unclip_stage_calls_in_flight", "unclip_gateway_job_duration_seconds_bucket");
+        assertThat(labels.get("unclip_stage_calls_in_flight")).contains("service");
+        assertThat(labels.get("unclip_gateway_stage_duration_seconds_bucket")).contains("stage", "outcome", "le");
+        List<Path> dashboards;
+        try (Stream<Path> files = Files.list(DASHBOARDS)) {
+            dashboards = files.filter(f -> f.toString().endsWith(".json")).toList();
+        }
+        assertThat(dashboards).isNotEmpty();
+        Pattern selector = Pattern.compile("(unclip_[a-z0-9_]+)\\s*(?:\\{([^}]*)\\})?");
+        Pattern matcherLabel = Pattern.compile("([a-z_]+)\\s*(?:=~|!=|!~|=)");
+        Pattern grouping = Pattern.compile("\\b(?:by|without)\\s*\\(([^)]*)\\)");
+        for (Path file : dashboards) {
+            JsonNode dashboard = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+            List<String> queries = new ArrayList<>();
+            dashboard.findValues("expr").forEach(expr -> queries.add(expr.asText()));
+            dashboard.path("templating").path("list").forEach(variable -> {
+                if (variable.path("type").asText().equals("query")) {
+                    queries.add(variable.path("definition").asText());
+                }
+            });
+            assertThat(queries).as("queries of %s", file).hasSizeGreaterThan(5);
+            for (String query : queries) {
+                Matcher metrics = selector.matcher(query);
+                Set<String> used = new TreeSet<>();
+                while (metrics.find()) {
+                    String metric = metrics.group(1);
+                    assertThat(labels).as("%s: %s in %s is a metric the services register", file.getFileName(), metric, query).containsKey(metric);
+                    used.add(metric);
+                    if (metrics.group(2) != null) {
+                        Matcher label = matcherLabel.matcher(metrics.group(2));
+                        while (label.find()) {
+                            assertThat(labels.get(metric)).as("%s: label %s of %s", file.getFileName(), label.group(1), metric)
+                                    .contains(label.group(1));
+                        }
+                    }
+                }
+                assertThat(used).as("%s: %s queries a metric of the mesh", file.getFileName(), query).isNotEmpty();
+                Matcher groups = grouping.matcher(query);
+                while (groups.find()) {
+                    for (String label : groups.group(1).split(",")) {
+                        String name = label.strip();
+                        assertThat(used).as("%s: %s groups by %s, which every metric it reads carries", file.getFileName(), query, name)
+                                .allSatisfy(metric -> assertThat(labels.get(metric)).contains(name));
+                    }
+                }
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    /** Bytes of a Redis memory setting as redis.conf reads it (1mb = 2^20 bytes, 1m = 10^6). */
+    private static double redisBytes(String setting) {
+        Matcher matcher = Pattern.compile("([0-9]+)(k|kb|m|mb|g|gb)?", Pattern.CASE_INSENSITIVE).matcher(setting.strip());
+        assertThat(matcher.matches()).as("Redis memory setting %s", setting).isTrue();
+        double value = Double.parseDouble(matcher.group(1));
+        String unit = matcher.group(2) == null ? "" : matcher.group(2).toLowerCase(java.util.Locale.ROOT);
+        return switch (unit) {
+            case "k" -> value * 1e3;
+            case "kb" -> value * 1024;
+            case "m" -> value * 1e6;
+            case "mb" -> value * 1024 * 1024;
+            case "g" -> value * 1e9;
+            case "gb" -> value * 1024 * 1024 * 1024;
+            default -> value;
+        };
+    }
+
+    /**
+     * The labels of each Prometheus series the services register: {@link #registeredMetrics()}'s
+     * names, each with the tags of its meter (a histogram's buckets with {@code le} too). Scrape
+     * labels (namespace, pod, instance, job) are added to every series.
+     */
+    private static Map<String, Set<String>> registeredLabels() throws IOException {
+        Pattern builder = Pattern.compile("\\b(Gauge|Counter|Timer|DistributionSummary)\\.builder\\(\\s*\"([a-z0-9.]+)\"");
+        Pattern tag = Pattern.compile("\\.tag\\(\\s*\"([a-z_]+)\"");
+        Pattern tags = Pattern.compile("\\.tags\\(([^)]*)\\)");
+        Map<String, Set<String>> out = new TreeMap<>();
+        Set<Path> modules = new TreeSet<>();
+        SERVICES.forEach(service -> modules.addAll(ConfigMappingSource.moduleAndDependencies(ROOT, service)));
+        for (Path module : modules) {
+            Path sources = module.resolve("src/main/java");
+            if (!Files.isDirectory(sources)) {
+                continue;
+            }
+            try (Stream<Path> walk = Files.walk(sources)) {
+                for (Path file : walk.filter(f -> f.toString().endsWith(".java")).toList()) {
+                    String text = Files.readString(file);
+                    Matcher matcher = builder.matcher(text);
+                    while (matcher.find()) {
+                        int end = text.indexOf(".register(", matcher.end());
+                        String chain = text.substring(matcher.end(), end < 0 ? text.length() : end);
+                        Set<String> names = new TreeSet<>(Set.of("namespace", "pod", "instance", "job"));
+                        Matcher one = tag.matcher(chain);
+                        while (one.find()) {
+                            names.add(one.group(1));
+                        }
+                        Matcher several = tags.matcher(chain);
+                        while (several.find()) {
+                            String[] args = several.group(1).split(",");
+                            for (int i = 0; i < args.length; i += 2) {
+                                String arg = args[i].strip();
+                                assertThat(arg).as("tag keys of %s are string literals", matcher.group(2)).matches("\"[a-z_]+\"");
+                                names.add(arg.substring(1, arg.length() - 1));
+                            }
+                        }
+                        String name = matcher.group(2).replace('.', '_');
+                        switch (matcher.group(1)) {
+                            case "Gauge" -> out.put(name, names);
+                            case "Counter" -> out.put(name + "_total", names);
+                            default -> {
+                                String base = matcher.group(1).equals("Timer") ? name + "_seconds" : name;
+                                for (String suffix : List.of("", "_count", "_sum", "_max")) {
+                                    out.put(base + suffix, names);
+                                }
+                                Set<String> bucket = new TreeSet<>(names);
+                                bucket.add("le");
+                                out.put(base + "_bucket", bucket);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
 
     /** The one trigger of a type in a ScaledObject. */
     private static JsonNode trigger(JsonNode scaledObject, String type) {
@@ -795,7 +1043,7 @@ class KubernetesManifestsTest {
     }
 
     /**
-     * deploy/k8s and every kustomization under deploy/examples. A folder there without a
+     * deploy/k8s and every kustomization under deploy/examples and deploy/overlays. A folder there without a
      * kustomization.yaml only groups examples (deploy/examples/autoscaling): it must hold at least
      * one, and its own files (documentation, Helm values) are no kustomization's.
      */
@@ -803,6 +1051,7 @@ class KubernetesManifestsTest {
         List<Path> folders = new ArrayList<>();
         folders.add(DEPLOY.resolve("k8s"));
         collectExamples(DEPLOY.resolve("examples"), folders);
+        collectExamples(DEPLOY.resolve("overlays"), folders);
         return folders;
     }
 

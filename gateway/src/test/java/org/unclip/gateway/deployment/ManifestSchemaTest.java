@@ -23,7 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every manifest of {@code deploy/} against the Kubernetes and KEDA schemas: {@code
  * deploy/validate} (Node) renders each kustomization and validates each object with the model
- * classes of the npm packages {@code kubernetes-models} and {@code @kubernetes-models/keda}.
+ * classes of the npm packages {@code kubernetes-models} and {@code @kubernetes-models/keda}, and
+ * the production overlays ({@code deploy/overlays}) against its production rules (budgets,
+ * replicas and spread per stage, NetworkPolicies that let only the gateway reach the stages and
+ * Redis, images pinned by digest, a Redis password).
  *
  * <p>Needs {@code node} and {@code npm} (Debian: {@code apt-get install nodejs npm}); runs
  * {@code npm ci} in {@code deploy/validate} when its {@code node_modules} is missing or older than
@@ -81,15 +84,55 @@ class ManifestSchemaTest {
                 .contains("ok   deploy/k8s:")
                 .contains("ok   deploy/examples/autoscaling/keda:")
                 .contains("ok   deploy/examples/autoscaling/hpa:")
+                .containsPattern("ok   deploy/overlays/production: .*PodDisruptionBudget 4.*, production rules")
                 .contains(" 0 errors");
-        try (Stream<Path> examples = Files.walk(ROOT.resolve("deploy/examples"))) {
-            List<Path> folders = examples.filter(f -> f.getFileName().toString().equals("kustomization.yaml"))
-                    .map(Path::getParent)
-                    .toList();
-            for (Path folder : folders) {
-                assertThat(result.output()).as("validated %s", folder).contains("ok   " + ROOT.relativize(folder) + ":");
+        for (String parent : List.of("deploy/examples", "deploy/overlays")) {
+            try (Stream<Path> examples = Files.walk(ROOT.resolve(parent))) {
+                List<Path> folders = examples.filter(f -> f.getFileName().toString().equals("kustomization.yaml"))
+                        .map(Path::getParent)
+                        .toList();
+                for (Path folder : folders) {
+                    assertThat(result.output()).as("validated %s", folder).contains("ok   " + ROOT.relativize(folder) + ":");
+                }
             }
         }
+    }
+
+    @Test
+    void theProductionRulesRefuseAnOverlayThatDropsAStagesBudget_orLetsEveryPodReachRedis(@TempDir Path dir) throws Exception {
+        // The production overlay, changed the way an operator might break it.
+        Files.writeString(dir.resolve("kustomization.yaml"), """
+                resources:
+                  - %s
+                patches:
+                  - patch: |-
+                      $patch: delete
+                      apiVersion: policy/v1
+                      kind: PodDisruptionBudget
+                      metadata:
+                        name: decoder-svc
+                  - target:
+                      kind: NetworkPolicy
+                      name: redis-from-gateway
+                    patch: |-
+                      - op: replace
+                        path: /spec/ingress/0/from/0/podSelector
+                        value: {}
+                  - target:
+                      kind: Deployment
+                      name: gateway
+                    patch: |-
+                      - op: replace
+                        path: /spec/template/spec/containers/0/image
+                        value: unclip/gateway:0.1.0-SNAPSHOT
+                """.formatted(ROOT.resolve("deploy/overlays/production")));
+        Result result = run(List.of(node.toString(), "validate.js", "--no-kubectl", "--production", dir.toString()), 120);
+        assertThat(result.exit()).as("validate.js --production on a broken overlay:%n%s", result.output()).isEqualTo(1);
+        assertThat(result.output())
+                .contains("production: Deployment decoder-svc: needs one PodDisruptionBudget selecting its pods alone, has 0")
+                .contains("production: NetworkPolicy redis-from-gateway: ingress[0] opens redis of StatefulSet redis to more than the gateway")
+                .contains("production: Deployment gateway: container gateway runs the SNAPSHOT image unclip/gateway:0.1.0-SNAPSHOT")
+                .doesNotContain("prior-svc: needs one PodDisruptionBudget");
     }
 
     @Test

@@ -9,6 +9,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,11 +44,14 @@ class FaultsIT {
     void startMesh() throws Exception {
         Path root = Path.of(System.getProperty("unclip.root", "..")).toAbsolutePath().normalize();
         Path family = root.resolve(System.getProperty("unclip.test.family", "models/shapes-tiny"));
-        // a stopping gateway hands its jobs over at once; a crashed one's entries are reclaimed after 3 s
+        // a stopping gateway hands its jobs over at once; a crashed one's entries are reclaimed after
+        // 3 s, and its consumer, once it owns nothing, is removed after 5 s idle
         mesh = Mesh.start(root, family, 1,
                 "-Dunclip.jobs.worker.shutdown-grace=0s",
                 "-Dunclip.jobs.worker.claim-min-idle=3s",
-                "-Dunclip.jobs.worker.claim-interval=1s");
+                "-Dunclip.jobs.worker.claim-interval=1s",
+                "-Dunclip.jobs.worker.gone-consumer-idle=5s",
+                "-Dunclip.jobs.worker.gone-consumer-sweep=1s");
         redis = new TestRedis();
     }
 
@@ -73,6 +78,20 @@ class FaultsIT {
         return redis.sync().hgetall(mesh.keyPrefix() + "job:" + id);
     }
 
+    /** The consumers of the gateways' consumer group. */
+    private List<String> consumers() {
+        List<String> names = new ArrayList<>();
+        for (Object entry : redis.sync().xinfoConsumers(mesh.keyPrefix() + "jobs", "unclip-workers")) {
+            List<?> fields = (List<?>) entry;
+            for (int i = 0; i + 1 < fields.size(); i += 2) {
+                if ("name".equals(String.valueOf(fields.get(i)))) {
+                    names.add(String.valueOf(fields.get(i + 1)));
+                }
+            }
+        }
+        return names;
+    }
+
     private double priorCalls() throws Exception {
         Matcher m = PRIOR_CALLS.matcher(get(mesh.uri("prior-svc", "/q/metrics")));
         double sum = 0;
@@ -91,12 +110,14 @@ class FaultsIT {
         first.awaitDecoderStep(id, 20);
         double priorCallsBefore = priorCalls();
 
+        assertThat(consumers()).as("the running gateway's consumer").hasSize(1);
         mesh.terminate("gateway");
 
         assertThat(stored(id)).as("handed back, not failed")
                 .containsEntry("state", "queued")
                 .containsEntry("attempts", "1")
                 .doesNotContainKey("error_code");
+        assertThat(consumers()).as("the stopped gateway removed its own consumer").isEmpty();
         mesh.startGateway("gateway.2");
         MeshJobs second = on("gateway.2");
         JsonNode done = second.awaitEnd(id);
@@ -113,6 +134,8 @@ class FaultsIT {
         MeshJobs second = on("gateway.2");
         String id = second.submit(22);
         second.awaitDecoderStep(id, 20);
+        List<String> killed = consumers();
+        assertThat(killed).as("gateway.2's consumer, owning the job's entry").hasSize(1);
 
         mesh.kill("gateway.2");
         mesh.startGateway("gateway.3");
@@ -121,6 +144,13 @@ class FaultsIT {
 
         assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("succeeded");
         assertThat(stored(id)).containsEntry("attempts", "2").containsEntry("crashes", "1");
+        // The killed gateway's consumer owns nothing once gateway.3 reclaimed its entry: gateway.3
+        // removes it after gone-consumer-idle (5 s here).
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (consumers().containsAll(killed) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(consumers()).as("consumers after gateway.2 was killed").doesNotContainAnyElementsOf(killed).hasSize(1);
         assertThat(third.png(id)).as("the same pixels as an undisturbed run").isEqualTo(third.undisturbed(22));
     }
 
