@@ -15,7 +15,6 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
 SERVICES=(text-encoder-svc prior-svc decoder-svc gateway)
 DEFAULT_BASE=localhost/unclip/jre17-base:bookworm
 
@@ -36,6 +35,10 @@ while [ $# -gt 0 ]; do
     *) die "unknown option '$1' (see deploy/images/build.sh or deploy/README.md)" ;;
   esac
 done
+
+# a relative --oci-dir is the caller's
+[ -z "$oci_dir" ] || case "$oci_dir" in /*) ;; *) oci_dir="$PWD/$oci_dir" ;; esac
+cd "$ROOT"
 
 command -v podman >/dev/null || die "podman is missing (Debian: apt-get install podman buildah)"
 
