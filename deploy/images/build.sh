@@ -97,7 +97,7 @@ if [ -n "$oci_dir" ]; then
   mkdir -p "$oci_dir"
   for svc in "${targets[@]}"; do
     rm -f "$oci_dir/$svc.tar"
-    nice -n 10 podman save --format oci-archive -o "$oci_dir/$svc.tar" "$repository/$svc:$tag"
+    nice -n 10 podman save -q --format oci-archive -o "$oci_dir/$svc.tar" "$repository/$svc:$tag"
     log "wrote $oci_dir/$svc.tar"
   done
 fi
