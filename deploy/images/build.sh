@@ -78,6 +78,8 @@ fi
 [ -n "$build_image" ] || build_image="$base"
 
 revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
+logs="${UNCLIP_STATE:-$ROOT/.unclip}/logs"
+mkdir -p "$logs"
 built=()
 for svc in "${targets[@]}"; do
   name="$repository/$svc:$tag"
@@ -87,9 +89,9 @@ for svc in "${targets[@]}"; do
     --label "org.opencontainers.image.title=$svc" --label "org.opencontainers.image.version=$tag"
     --label "org.opencontainers.image.revision=$revision" --tag "$name")
   [ -z "$family" ] || args+=(--build-arg "FAMILY=$family")
-  nice -n 10 podman build "${args[@]}" . >"${TMPDIR:-/tmp}/unclip-image-$svc.log" 2>&1 \
-    || { tail -n 40 "${TMPDIR:-/tmp}/unclip-image-$svc.log" >&2; die "building $svc failed (log: ${TMPDIR:-/tmp}/unclip-image-$svc.log)"; }
-  grep '^trim-natives:' "${TMPDIR:-/tmp}/unclip-image-$svc.log" | sed 's/^/  /' || true
+  nice -n 10 podman build "${args[@]}" . >"$logs/image-$svc.log" 2>&1 \
+    || { tail -n 40 "$logs/image-$svc.log" >&2; die "building $svc failed (log: $logs/image-$svc.log)"; }
+  grep '^trim-natives:' "$logs/image-$svc.log" | sed 's/^/  /' || true
   built+=("$name")
 done
 
