@@ -50,7 +50,8 @@ class KubernetesManifestsTest {
     /** Environment variables read by the JVM (or its launcher) rather than by Quarkus' configuration. */
     private static final Set<String> JVM_ENVIRONMENT = Set.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS");
     private static final Pattern FROM = Pattern.compile("^FROM\\s+(\\S+)(?:\\s+AS\\s+(\\S+))?\\s*$", Pattern.CASE_INSENSITIVE);
-    private static final Pattern COPY = Pattern.compile("^COPY\\s+(?:--\\S+\\s+)*(\\S+)\\s+(\\S+)\\s*$");
+    private static final Pattern COPY = Pattern.compile("^COPY\\s+((?:--\\S+\\s+)*)(\\S+)\\s+(\\S+)\\s*$");
+    private static final Pattern COPY_FROM = Pattern.compile("--from=(\\S+)");
 
     private static Kustomization base;
     private static List<JsonNode> objects;
@@ -124,8 +125,8 @@ class KubernetesManifestsTest {
 
             assertThat(bases).as("Dockerfile targets").containsKey(service);
             assertThat(ancestry(service, bases)).contains("runtime");
-            List<String[]> copies = copies(service);
-            assertThat(copies).as("COPY lines of target %s", service)
+            List<String[]> copies = contextCopies(service);
+            assertThat(copies).as("COPY lines of target %s, as build-context paths", service)
                     .anySatisfy(copy -> assertThat(copy).containsExactly(
                             service + "/target/quarkus-app/quarkus-run.jar", "/app/quarkus-run.jar"))
                     .anySatisfy(copy -> assertThat(copy).containsExactly(service + "/target/quarkus-app/lib/", "/app/lib/"))
@@ -152,6 +153,25 @@ class KubernetesManifestsTest {
             Map<String, String> env = environment(base, container(object("Deployment", stage)));
             assertThat(env).as("environment of %s", stage).containsEntry("UNCLIP_FAMILY_DIR", "/models/" + family);
         }
+    }
+
+    @Test
+    void stageImagesTakeTheirLibrariesFromTheBuildStageThatTrimsTheNatives() throws IOException {
+        String script = Files.readString(DEPLOY.resolve("images/trim-natives.sh"));
+        // the fast-jar names its libraries <groupId>.<artifactId>-<version>.jar
+        assertThat(script).contains("com.microsoft.onnxruntime.onnxruntime", "ai.djl.huggingface.tokenizers-");
+        assertThat(Files.readString(DEPLOY.resolve("Dockerfile.dockerignore"))).contains("!deploy/images/trim-natives.sh");
+        for (String stage : STAGES) {
+            String[] lib = allCopies(stage).stream()
+                    .filter(copy -> copy[1].equals("/app/lib/"))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError(stage + " copies no /app/lib/"));
+            assertThat(lib[2]).as("%s copies its lib/ from a build stage", stage).isNotNull();
+            assertThat(copies(lib[2])).anySatisfy(copy -> assertThat(copy[0]).isEqualTo("deploy/images/trim-natives.sh"));
+            assertThat(runs(lib[2])).as("RUN lines of %s", lib[2])
+                    .anySatisfy(run -> assertThat(run).contains("trim-natives").contains(lib[0] + "main"));
+        }
+        assertThat(allCopies(GATEWAY)).allSatisfy(copy -> assertThat(copy[2]).as("the gateway loads no natives").isNull());
     }
 
     // ------------------------------------------------------------------ ports and hosts
@@ -1269,8 +1289,42 @@ class KubernetesManifestsTest {
         return chain;
     }
 
-    /** The COPY lines (source, destination) of one Dockerfile target. */
+    /** The COPY lines (source, destination) of one Dockerfile target that copy from the build context. */
     private static List<String[]> copies(String target) {
+        List<String[]> copies = new ArrayList<>();
+        for (String[] copy : allCopies(target)) {
+            if (copy[2] == null) {
+                copies.add(new String[] {copy[0], copy[1]});
+            }
+        }
+        assertThat(copies).as("COPY lines of Dockerfile target %s", target).isNotEmpty();
+        return copies;
+    }
+
+    /**
+     * The COPY lines (source, destination) of one Dockerfile target with each source as a build-context
+     * path: a {@code COPY --from=<stage> /x/y /dest} is followed to the COPY of that stage that put the
+     * build context's files at {@code /x}.
+     */
+    private static List<String[]> contextCopies(String target) {
+        List<String[]> resolved = new ArrayList<>();
+        for (String[] copy : allCopies(target)) {
+            if (copy[2] == null) {
+                resolved.add(new String[] {copy[0], copy[1]});
+                continue;
+            }
+            String[] origin = copies(copy[2]).stream()
+                    .filter(from -> copy[0].startsWith(from[1]))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no COPY of stage " + copy[2] + " puts " + copy[0] + " there"));
+            resolved.add(new String[] {origin[0] + copy[0].substring(origin[1].length()), copy[1]});
+        }
+        assertThat(resolved).as("COPY lines of Dockerfile target %s", target).isNotEmpty();
+        return resolved;
+    }
+
+    /** The COPY lines (source, destination, the stage of --from= or null) of one Dockerfile target. */
+    private static List<String[]> allCopies(String target) {
         List<String[]> copies = new ArrayList<>();
         String current = null;
         for (String line : dockerfile) {
@@ -1281,11 +1335,26 @@ class KubernetesManifestsTest {
             }
             Matcher copy = COPY.matcher(line.strip());
             if (target.equals(current) && copy.matches()) {
-                copies.add(new String[] {copy.group(1), copy.group(2)});
+                Matcher stage = COPY_FROM.matcher(copy.group(1));
+                copies.add(new String[] {copy.group(2), copy.group(3), stage.find() ? stage.group(1) : null});
             }
         }
-        assertThat(copies).as("COPY lines of Dockerfile target %s", target).isNotEmpty();
         return copies;
+    }
+
+    /** The RUN lines of one Dockerfile target. */
+    private static List<String> runs(String target) {
+        List<String> runs = new ArrayList<>();
+        String current = null;
+        for (String line : dockerfile) {
+            Matcher from = FROM.matcher(line.strip());
+            if (from.matches()) {
+                current = from.group(2);
+            } else if (target.equals(current) && line.startsWith("RUN ")) {
+                runs.add(line.substring("RUN ".length()).strip());
+            }
+        }
+        return runs;
     }
 
     private static String entryPoint(String target) {
