@@ -18,6 +18,7 @@ import org.unclip.core.tensor.Tensor;
 import org.unclip.stage.InvalidRequestException;
 import org.unclip.stage.ShutdownDrain;
 import org.unclip.stage.StageCalls;
+import org.unclip.stage.family.FamilyCheck;
 
 /**
  * gRPC face of the decoder stage: checks the request, runs text_proj, hands the run to the
@@ -27,6 +28,7 @@ import org.unclip.stage.StageCalls;
  */
 @GrpcService
 @RegisterInterceptor(ShutdownDrain.class)
+@RegisterInterceptor(FamilyCheck.class)
 class DecoderGrpcService extends DecoderServiceGrpc.DecoderServiceImplBase {
 
     private final DecoderStage stage;

@@ -14,6 +14,7 @@ import org.unclip.stage.InvalidRequestException;
 import org.unclip.stage.ProtoTensors;
 import org.unclip.stage.ShutdownDrain;
 import org.unclip.stage.StageCalls;
+import org.unclip.stage.family.FamilyCheck;
 
 /**
  * gRPC face of the prior stage: checks the request, hands the run to the stage's batch (stepped
@@ -21,6 +22,7 @@ import org.unclip.stage.StageCalls;
  */
 @GrpcService
 @RegisterInterceptor(ShutdownDrain.class)
+@RegisterInterceptor(FamilyCheck.class)
 class PriorGrpcService extends PriorServiceGrpc.PriorServiceImplBase {
 
     private final PriorStage stage;

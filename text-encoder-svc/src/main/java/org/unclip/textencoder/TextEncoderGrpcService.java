@@ -16,6 +16,7 @@ import org.unclip.api.v1.TextEncoderServiceGrpc;
 import org.unclip.stage.ProtoTensors;
 import org.unclip.stage.ShutdownDrain;
 import org.unclip.stage.StageCalls;
+import org.unclip.stage.family.FamilyCheck;
 
 /**
  * gRPC face of the text-encoder stage: checks the request, encodes, answers. Prompts of calls that
@@ -24,6 +25,7 @@ import org.unclip.stage.StageCalls;
  */
 @GrpcService
 @RegisterInterceptor(ShutdownDrain.class)
+@RegisterInterceptor(FamilyCheck.class)
 class TextEncoderGrpcService extends TextEncoderServiceGrpc.TextEncoderServiceImplBase {
 
     /** Longest prompt accepted, in characters (the OpenAI Images API limit for dall-e-2). */

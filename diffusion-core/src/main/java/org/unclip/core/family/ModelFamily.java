@@ -205,6 +205,27 @@ public record ModelFamily(
         }
     }
 
+    /**
+     * Every file the family is made of, in a fixed order: {@code family.json}, the tokenizer, then
+     * each graph it names (text encoder, image encoder, prior, text_proj, decoder, the upsamplers
+     * and their {@code graph_last} variants). A file named twice is listed once.
+     */
+    public List<Path> files() {
+        java.util.LinkedHashSet<Path> files = new java.util.LinkedHashSet<>();
+        files.add(dir.resolve(FILE_NAME));
+        files.add(tokenizer);
+        files.add(textEncoder.graph());
+        files.add(imageEncoder.graph());
+        files.add(prior.graph());
+        files.add(decoder.textProjGraph());
+        files.add(decoder.graph());
+        for (UpsamplerSpec u : upsamplers) {
+            files.add(u.graph());
+            u.graphLast().ifPresent(files::add);
+        }
+        return List.copyOf(files);
+    }
+
     /** The largest output size. */
     public int largestOutputSize() {
         return outputSizes.get(outputSizes.size() - 1);
