@@ -27,7 +27,9 @@ public record JobView(
         @Schema(description = "One seed per image (for interpolations and text diffs the one seed, once per frame).") List<Long> seeds,
         @Schema(description = "URLs, seeds (and θs of frames) of the images once the job succeeded, until they expire.")
                 List<ImagesResponse.Image> data,
-        @Schema(description = "Why the job failed.") ApiError.Detail error) {
+        @Schema(description = "Why the job failed.") ApiError.Detail error,
+        @Schema(description = "The OpenTelemetry trace of the job (32 hex digits): the request that made it, the job's "
+                + "run and each of its stage calls.") @JsonProperty("trace_id") String traceId) {
 
     /**
      * @param data URLs and seeds of the images once the job has succeeded (and until they expire),
@@ -55,6 +57,7 @@ public record JobView(
                 queuePosition,
                 seeds,
                 data,
-                status.error().map(e -> e.body().error()).orElse(null));
+                status.error().map(e -> e.body().error()).orElse(null),
+                status.traceId().isEmpty() ? null : status.traceId());
     }
 }

@@ -24,6 +24,18 @@ public interface GatewayConfig {
 
     Api api();
 
+    Tracing tracing();
+
+    /**
+     * Where the gateway sends its spans. Without an endpoint nothing is sent (see
+     * {@code tracing.SpansKeptLocal}); {@code application.properties} hands the endpoint to Quarkus'
+     * OpenTelemetry exporter ({@code quarkus.otel.exporter.otlp.endpoint}).
+     */
+    interface Tracing {
+        /** An OTLP collector, e.g. {@code http://otel-collector:4317} (OTLP over gRPC); none by default. */
+        Optional<String> otlpEndpoint();
+    }
+
     /** Where the job queue lives. */
     interface Redis {
         /**
@@ -231,6 +243,14 @@ public interface GatewayConfig {
          */
         @WithDefault("2s")
         Duration busyBackoffMax();
+
+        /**
+         * Tries of a job's stage call that replicas serving another model family than the job's
+         * refuse (FAILED_PRECONDITION), each at once on the next replica, before the job fails with
+         * {@code model_family_mismatch}.
+         */
+        @WithDefault("8")
+        int familyMismatchAttempts();
 
         /** Most calls this gateway makes to the text encoder at once (its jobs wait for a free one). */
         @WithDefault("64")

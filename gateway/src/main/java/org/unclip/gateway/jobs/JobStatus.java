@@ -13,6 +13,7 @@ import org.unclip.gateway.errors.ApiError;
  * @param totalSteps steps of that stage, 0 if unknown
  * @param attempts how many times a worker has started the job
  * @param error why the job failed, when {@code state} is FAILED
+ * @param traceparent the W3C traceparent of the request that submitted the job, or empty
  */
 public record JobStatus(
     String id,
@@ -23,4 +24,11 @@ public record JobStatus(
     int attempts,
     Instant createdAt,
     Instant updatedAt,
-    Optional<ApiError> error) {}
+    Optional<ApiError> error,
+    String traceparent) {
+
+    /** The id of the trace the job belongs to (32 hex digits), or empty. */
+    public String traceId() {
+        return org.unclip.gateway.tracing.JobTraces.traceId(traceparent);
+    }
+}

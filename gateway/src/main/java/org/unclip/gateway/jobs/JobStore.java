@@ -2,6 +2,7 @@ package org.unclip.gateway.jobs;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
@@ -27,6 +28,8 @@ import java.util.concurrent.TimeoutException;
 import org.unclip.gateway.config.GatewayConfig;
 import org.unclip.gateway.errors.ApiError;
 import org.unclip.gateway.redis.RedisConnections;
+import org.unclip.gateway.stages.StageFamily;
+import org.unclip.gateway.tracing.JobTraces;
 
 /**
  * Jobs and their results in Redis.
@@ -77,6 +80,11 @@ public class JobStore {
     static final String ERROR_MESSAGE = "error_message";
     static final String ERROR_PARAM = "error_param";
     static final String ERROR_CODE = "error_code";
+    /** The model family the job's stage checkpoints were made with: its name and content hash. */
+    static final String FAMILY = "family";
+    static final String FAMILY_HASH = "family_hash";
+    /** The W3C traceparent of the request that submitted the job, or empty: the parent of the job's span. */
+    static final String TRACEPARENT = "traceparent";
     /** Who made the job: a hash of the API key (see the api package's JobOwners), or empty. */
     static final String OWNER = "owner";
 
@@ -198,7 +206,8 @@ public class JobStore {
             {UPDATED_AT, now},
             {WAIT_UNTIL, millis(waitUntil)},
             {ATTEMPTS, "0"},
-            {OWNER, owner == null ? "" : owner}
+            {OWNER, owner == null ? "" : owner},
+            {TRACEPARENT, JobTraces.currentTraceparent()}
         };
         for (String[] field : fields) {
             args.add(field[0]);
@@ -590,6 +599,29 @@ public class JobStore {
         }
     }
 
+    /**
+     * Records the model family a running job is pinned to, beside its stage checkpoints, so that a
+     * run that resumes from them stays on that family. Writes nothing once the job has expired.
+     */
+    public void keepFamily(String id, StageFamily family) {
+        redis.commands().eval(HSET_IF_EXISTS_SCRIPT, ScriptOutputType.INTEGER, new String[] {keys.job(id)},
+                FAMILY, family.name(), FAMILY_HASH, family.hash());
+    }
+
+    /** The model family recorded by {@link #keepFamily}, if any. */
+    public Optional<StageFamily> family(String id) {
+        List<KeyValue<String, String>> values = redis.commands().hmget(keys.job(id), FAMILY, FAMILY_HASH);
+        String name = values.get(0).getValueOrElse("");
+        String hash = values.get(1).getValueOrElse("");
+        return name.isEmpty() || hash.isEmpty() ? Optional.empty() : Optional.of(new StageFamily(name, hash));
+    }
+
+    private static final String HSET_IF_EXISTS_SCRIPT =
+            """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+            return redis.call('HSET', KEYS[1], unpack(ARGV))
+            """;
+
     /** The job's hash, if it has not expired. */
     public Optional<StoredJob> load(String id) {
         Map<String, String> fields = redis.commands().hgetall(keys.job(id));
@@ -911,7 +943,8 @@ public class JobStore {
                 integer(fields.get(ATTEMPTS)),
                 instant(fields.get(CREATED_AT)),
                 instant(fields.get(UPDATED_AT)),
-                error);
+                error,
+                fields.getOrDefault(TRACEPARENT, ""));
     }
 
     private void await(RedisFuture<?>... futures) {

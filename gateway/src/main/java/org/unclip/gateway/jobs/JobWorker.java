@@ -11,6 +11,11 @@ import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.lettuce.core.models.stream.ClaimedMessages;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -38,10 +43,13 @@ import org.unclip.gateway.config.GatewayConfig;
 import org.unclip.gateway.errors.ApiError;
 import org.unclip.gateway.errors.ApiException;
 import org.unclip.gateway.redis.RedisConnections;
+import org.unclip.gateway.stages.FamilyPin;
 import org.unclip.gateway.stages.GenerationPipeline;
 import org.unclip.gateway.stages.ManipulationPipeline;
 import org.unclip.gateway.stages.StageErrors;
 import org.unclip.gateway.stages.StageException;
+import org.unclip.gateway.stages.StageFamily;
+import org.unclip.gateway.tracing.JobTraces;
 
 /**
  * The stream consumer that runs jobs: one reader thread, a member of the consumer group with its
@@ -84,6 +92,7 @@ public class JobWorker {
     private final JobMetrics metrics;
     private final GoneConsumers goneConsumers;
     private volatile String consumerName;
+    private final Tracer tracer;
 
     @Inject
     public JobWorker(
@@ -92,7 +101,9 @@ public class JobWorker {
             GenerationPipeline pipeline,
             ManipulationPipeline manipulations,
             RedisConnections redis,
-            JobMetrics metrics) {
+            JobMetrics metrics,
+            Tracer tracer) {
+        this.tracer = tracer;
         this.config = config.jobs().worker();
         this.progressInterval = config.jobs().progressInterval();
         this.previewInterval = config.jobs().previewInterval();
@@ -458,12 +469,26 @@ public class JobWorker {
         long begin = System.nanoTime();
         // Cancelling this context cancels every stage call made inside it (they run in child
         // contexts), so the stage stops within one step.
-        Context.CancellableContext context = Context.current().withCancellation();
+        // The job's stage calls are pinned to one model family (StageClients reads the pin here).
+        FamilyPin pin = new FamilyPin();
+        Context.CancellableContext context = Context.current().withValue(FamilyPin.KEY, pin).withCancellation();
         runningJobs.put(jobId, context);
         String outcome = "abandoned";
-        try {
-            outcome = runStarted(job, attempt, entryId, context, begin);
+        // The job's span, a child of the request that submitted it; its stage calls are children of it.
+        Span span = tracer.spanBuilder("job " + job.spec().kind())
+                .setParent(JobTraces.parent(job.status().traceparent()))
+                .setSpanKind(SpanKind.CONSUMER)
+                .setAttribute("unclip.job.id", jobId)
+                .setAttribute("unclip.job.run", attempt.number())
+                .startSpan();
+        try (Scope scope = span.makeCurrent()) {
+            outcome = runStarted(job, attempt, entryId, context, pin, begin);
         } finally {
+            span.setAttribute("unclip.job.outcome", outcome);
+            if (outcome.equals("failed")) {
+                span.setStatus(StatusCode.ERROR);
+            }
+            span.end();
             runningJobs.remove(jobId, context);
             handingOver.remove(jobId);
             context.cancel(null);
@@ -479,8 +504,8 @@ public class JobWorker {
      *
      * @param started when the run started ({@link System#nanoTime()})
      */
-    private String runStarted(
-            JobStore.StoredJob job, Attempt attempt, String entryId, Context.CancellableContext context, long started) {
+    private String runStarted(JobStore.StoredJob job, Attempt attempt, String entryId, Context.CancellableContext context,
+            FamilyPin pin, long started) {
         String jobId = attempt.jobId();
         try {
             List<ImageResult> images;
@@ -499,7 +524,7 @@ public class JobWorker {
                 } else if (job.spec().manipulation() != null) {
                     images = context.call(() -> manipulations.run(job.spec(), inputs, progress));
                 } else {
-                    images = context.call(() -> pipeline.run(job.spec(), progress, new Checkpoints(attempt)));
+                    images = context.call(() -> pipeline.run(job.spec(), progress, new Checkpoints(attempt, pin)));
                 }
             } catch (RuntimeException e) {
                 throw e;
@@ -606,12 +631,17 @@ public class JobWorker {
         }
     }
 
-    /** The stage checkpoints of one run: read only when an earlier run may have left some. */
+    /**
+     * The stage checkpoints of one run: read only when an earlier run may have left some. The model
+     * family the job is pinned to is kept with them, and a run that resumes from them is pinned to it.
+     */
     private final class Checkpoints implements org.unclip.gateway.stages.StageCheckpoints {
         private final Attempt attempt;
+        private final FamilyPin pin;
 
-        Checkpoints(Attempt attempt) {
+        Checkpoints(Attempt attempt, FamilyPin pin) {
             this.attempt = attempt;
+            this.pin = pin;
         }
 
         @Override
@@ -621,7 +651,12 @@ public class JobWorker {
             }
             try {
                 java.util.Optional<byte[]> kept = store.checkpoint(attempt.jobId(), stage);
-                kept.ifPresent(k -> LOG.infof("job %s: run %d resumes after the %s stage of an earlier run", attempt.jobId(), attempt.number(), stage));
+                if (kept.isPresent()) {
+                    java.util.Optional<StageFamily> family = store.family(attempt.jobId());
+                    family.ifPresent(pin::resume);
+                    LOG.infof("job %s: run %d resumes after the %s stage of an earlier run (model family %s)",
+                            attempt.jobId(), attempt.number(), stage, family.map(Object::toString).orElse("unrecorded"));
+                }
                 return kept;
             } catch (RuntimeException e) {
                 LOG.debugf("could not read the %s checkpoint of job %s: %s", stage, attempt.jobId(), e.getMessage());
@@ -632,6 +667,10 @@ public class JobWorker {
         @Override
         public void save(String stage, byte[] output) {
             try {
+                java.util.Optional<StageFamily> family = pin.family();
+                if (family.isPresent()) {
+                    store.keepFamily(attempt.jobId(), family.get());
+                }
                 store.checkpoint(attempt.jobId(), stage, output);
             } catch (RuntimeException e) {
                 LOG.debugf("could not keep the %s output of job %s: %s", stage, attempt.jobId(), e.getMessage());

@@ -1,8 +1,16 @@
 package org.unclip.gateway.stages;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
 import io.grpc.Context;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import io.quarkus.grpc.GrpcClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -10,8 +18,10 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -45,6 +55,12 @@ import org.unclip.gateway.jobs.JobMetrics;
  *
  * <p>A retried streaming call starts over; the stages are deterministic for given seeds, so the
  * result is the same, and progress simply restarts.
+ *
+ * <p>Calls made for a job ({@link FamilyPin} in the context) are pinned to one model family: the
+ * first answer that names its family fixes it, every later call sends it as the family expected,
+ * and a replica serving another answers FAILED_PRECONDITION at once; such a call is tried again
+ * straight away (the balancer picks the next replica), up to {@code family-mismatch-attempts}
+ * tries, then fails with {@link FamilyMismatchException}.
  */
 @ApplicationScoped
 public class StageClients {
@@ -54,6 +70,9 @@ public class StageClients {
     public static final String DECODER = "decoder";
     /** The text-encoder service's EncodeImage, as errors and progress name it (variations). */
     public static final String IMAGE_ENCODER = "image-encoder";
+
+    /** The outcome label of a try refused for its model family, in the stage-call metrics. */
+    static final String MISMATCH_OUTCOME = "family_mismatch";
 
     private static final Logger LOG = Logger.getLogger(StageClients.class);
 
@@ -79,6 +98,9 @@ public class StageClients {
         if (this.config.maxAttempts() < 1) {
             throw new IllegalArgumentException("unclip.stages.max-attempts must be >= 1");
         }
+        if (this.config.familyMismatchAttempts() < 1) {
+            throw new IllegalArgumentException("unclip.stages.family-mismatch-attempts must be >= 1");
+        }
         slots.put(TEXT_ENCODER, semaphore("text-encoder", this.config.textEncoderMaxInFlight()));
         slots.put(IMAGE_ENCODER, slots.get(TEXT_ENCODER)); // the same service
         slots.put(PRIOR, semaphore("prior", this.config.priorMaxInFlight()));
@@ -97,7 +119,8 @@ public class StageClients {
         Duration deadline = config.textEncoderDeadline();
         return withRetry(
                 TEXT_ENCODER, deadline,
-                () -> textEncoder.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).encodeText(request));
+                family -> textEncoder.withInterceptors(family).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                        .encodeText(request));
     }
 
     /** EncodeImage, unary (same service and deadline as EncodeText). */
@@ -105,14 +128,15 @@ public class StageClients {
         Duration deadline = config.textEncoderDeadline();
         return withRetry(
                 IMAGE_ENCODER, deadline,
-                () -> textEncoder.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).encodeImage(request));
+                family -> textEncoder.withInterceptors(family).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                        .encodeImage(request));
     }
 
     /** GenerateEmbeddings, server streaming: progress events, then one result. */
     public PriorResult generateEmbeddings(PriorRequest request, ProgressListener listener) {
         Duration deadline = config.priorDeadline();
-        return withRetry(PRIOR, deadline, () -> inCancellableContext(() -> lastResult(
-                prior.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).generateEmbeddings(request),
+        return withRetry(PRIOR, deadline, family -> inCancellableContext(() -> lastResult(
+                prior.withInterceptors(family).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).generateEmbeddings(request),
                 PriorEvent::hasProgress, PriorEvent::getProgress, PriorEvent::hasResult, PriorEvent::getResult,
                 progress -> report(listener, PRIOR, progress))));
     }
@@ -120,8 +144,8 @@ public class StageClients {
     /** GenerateImages, server streaming: progress events, then one result. */
     public DecoderResult generateImages(DecoderRequest request, ProgressListener listener) {
         Duration deadline = config.decoderDeadline();
-        return withRetry(DECODER, deadline, () -> inCancellableContext(() -> lastResult(
-                decoder.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).generateImages(request),
+        return withRetry(DECODER, deadline, family -> inCancellableContext(() -> lastResult(
+                decoder.withInterceptors(family).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).generateImages(request),
                 DecoderEvent::hasProgress, DecoderEvent::getProgress, DecoderEvent::hasResult, DecoderEvent::getResult,
                 progress -> report(listener, DECODER, progress))));
     }
@@ -172,23 +196,38 @@ public class StageClients {
         }
     }
 
-    private <T> T withRetry(String stage, Duration deadline, Supplier<T> call) {
+    private <T> T withRetry(String stage, Duration deadline, Function<FamilyExchange, T> call) {
         long begin = System.nanoTime();
         String outcome = "error";
         Semaphore slot = slots.get(stage);
         acquire(slot, stage);
+        FamilyPin pin = FamilyPin.current().orElse(null);
         try {
             long backoffMillis = config.retryBackoff().toMillis();
             long busyMillis = Math.max(1, config.retryBackoff().toMillis());
             int unavailable = 0;
+            int mismatches = 0;
             for (int attempt = 1; ; attempt++) {
+                FamilyExchange family = new FamilyExchange(pin);
                 try {
-                    T result = call.get();
-                    outcome = "ok";
-                    return result;
+                    T result = call.apply(family);
+                    StageFamily other = family.settle();
+                    if (other == null) {
+                        outcome = "ok";
+                        return result;
+                    }
+                    // another call of the job pinned a family while this one ran: its answer is unusable
+                    outcome = MISMATCH_OUTCOME;
+                    mismatches = mismatch(stage, pin, other, ++mismatches, attempt, null);
                 } catch (StatusRuntimeException e) {
                     Status status = e.getStatus();
                     outcome = status.getCode().name().toLowerCase(java.util.Locale.ROOT);
+                    StageFamily other = family.refusedBy(status);
+                    if (other != null) {
+                        outcome = MISMATCH_OUTCOME;
+                        mismatches = mismatch(stage, pin, other, ++mismatches, attempt, e);
+                        continue;
+                    }
                     if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED
                             && System.nanoTime() - begin + busyMillis * 1_000_000 < deadline.toNanos()) {
                         LOG.debugf("%s stage at capacity (attempt %d, retrying in %d ms): %s",
@@ -223,6 +262,23 @@ public class StageClients {
     }
 
     /**
+     * Counts a try answered by a replica of another family; throws once there were {@code
+     * family-mismatch-attempts} of them, else the call is tried again at once.
+     *
+     * @return the tries answered so by now
+     */
+    private int mismatch(String stage, FamilyPin pin, StageFamily served, int mismatches, int attempt,
+            Throwable cause) {
+        StageFamily pinned = pin.family().orElseThrow();
+        if (mismatches >= config.familyMismatchAttempts()) {
+            throw new FamilyMismatchException(stage, pinned, served, attempt, cause);
+        }
+        LOG.debugf("a %s replica serves model family %s, the job is pinned to %s (try %d); trying another replica",
+                stage, served, pinned, attempt);
+        return mismatches;
+    }
+
+    /**
      * Lets the stage's channel try to connect again at once instead of after its own back-off (which
      * grows to minutes), so a replica that has come back is used by the next try.
      */
@@ -234,6 +290,61 @@ public class StageClients {
         };
         if (channel instanceof io.grpc.ManagedChannel managed) {
             managed.resetConnectBackoff();
+        }
+    }
+
+    /**
+     * The family side of one try of a call: sends the pinned family as the expected one, and reads
+     * the family the replica names in its answer.
+     */
+    static final class FamilyExchange implements ClientInterceptor {
+        private final FamilyPin pin;
+        private final StageFamily expected;
+        private final AtomicReference<Metadata> headers = new AtomicReference<>();
+        private final AtomicReference<Metadata> trailers = new AtomicReference<>();
+        private final ClientInterceptor capture = MetadataUtils.newCaptureMetadataInterceptor(headers, trailers);
+
+        FamilyExchange(FamilyPin pin) {
+            this.pin = pin;
+            this.expected = pin == null ? null : pin.family().orElse(null);
+        }
+
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+            Channel channel = expected == null
+                    ? next
+                    : ClientInterceptors.intercept(next, MetadataUtils.newAttachHeadersInterceptor(expected.expectation()));
+            return capture.interceptCall(method, options, channel);
+        }
+
+        /** The family the replica named, if it named one. */
+        Optional<StageFamily> served() {
+            return StageFamily.named(headers.get(), trailers.get());
+        }
+
+        /**
+         * After a successful try: pins the job to the family that answered, if not pinned yet.
+         *
+         * @return null when the answer is usable (its family is the pinned one, or it named none),
+         *     else the other family it came from
+         */
+        StageFamily settle() {
+            StageFamily served = served().orElse(null);
+            if (pin == null || served == null) {
+                return null;
+            }
+            StageFamily pinned = pin.pin(served);
+            return pinned.equals(served) ? null : served;
+        }
+
+        /** The family of a replica that refused the try because the job is pinned to another, else null. */
+        StageFamily refusedBy(Status status) {
+            if (pin == null || status.getCode() != Status.Code.FAILED_PRECONDITION) {
+                return null;
+            }
+            StageFamily served = served().orElse(null);
+            StageFamily pinned = pin.family().orElse(null);
+            return served != null && pinned != null && !served.equals(pinned) ? served : null;
         }
     }
 

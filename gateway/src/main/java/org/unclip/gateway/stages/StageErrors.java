@@ -13,6 +13,8 @@ import org.unclip.gateway.errors.ApiError;
  *   <tr><td>INVALID_ARGUMENT, OUT_OF_RANGE, FAILED_PRECONDITION</td><td>400, the stage's description</td></tr>
  *   <tr><td>UNAVAILABLE, RESOURCE_EXHAUSTED, CANCELLED, ABORTED</td><td>503</td></tr>
  *   <tr><td>DEADLINE_EXCEEDED</td><td>504</td></tr>
+ *   <tr><td>FAILED_PRECONDITION of replicas serving another model family than the job's
+ *       ({@link FamilyMismatchException})</td><td>503 {@code model_family_mismatch}</td></tr>
  *   <tr><td>UNIMPLEMENTED from the image encoder</td><td>400 {@code unsupported_operation}: the family
  *       cannot take images (variations, image endpoints of interpolations and text diffs)</td></tr>
  *   <tr><td>anything else</td><td>502</td></tr>
@@ -32,6 +34,12 @@ public final class StageErrors {
     public static ApiError toApiError(StageException e) {
         String stage = e.stage();
         Status.Code code = e.status().getCode();
+        if (e instanceof FamilyMismatchException mismatch) {
+            LOG.warnf("the %s stage serves model family %s on every replica tried (%d), the job is pinned to %s",
+                    stage, mismatch.served(), e.attempts(), mismatch.pinned());
+            return ApiError.server(503, "The stages serve different model families (a rollout may be under way); "
+                    + "try again shortly.", "model_family_mismatch");
+        }
         if (code == Status.Code.UNIMPLEMENTED && StageClients.IMAGE_ENCODER.equals(stage)) {
             LOG.debugf("the %s stage does not take images: %s", stage, details(e));
             return ApiError.invalidRequest(

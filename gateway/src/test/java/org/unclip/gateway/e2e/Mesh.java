@@ -57,15 +57,30 @@ final class Mesh implements AutoCloseable {
     /** The mesh, its gateway started with extra {@code -D} settings (later gateways get them too). */
     static Mesh start(Path root, Path family, int decoderReplicas, String... gatewaySettings)
             throws IOException, InterruptedException {
+        List<Path> decoders = new ArrayList<>();
+        for (int k = 0; k < decoderReplicas; k++) {
+            decoders.add(family);
+        }
+        return start(root, List.of(family), List.of(family), decoders, gatewaySettings);
+    }
+
+    /**
+     * The mesh with one replica per family folder listed for each stage (the second replica named
+     * {@code <stage>.2}, and so on), e.g. a prior replica serving another family beside one serving
+     * the family of the rest.
+     */
+    static Mesh start(Path root, List<Path> textEncoders, List<Path> priors, List<Path> decoders,
+            String... gatewaySettings) throws IOException, InterruptedException {
         Path logs = root.resolve("gateway/target/e2e-logs");
         Files.createDirectories(logs);
         Mesh mesh = new Mesh(logs, freePort());
         try {
             String[] stages = {"text-encoder-svc", "prior-svc", "decoder-svc"};
             String[] clients = {"text-encoder", "prior", "decoder"};
+            List<List<Path>> families = List.of(textEncoders, priors, decoders);
             List<String> gateway = new ArrayList<>();
             for (int i = 0; i < stages.length; i++) {
-                int replicas = i == 2 ? decoderReplicas : 1;
+                int replicas = families.get(i).size();
                 List<String> hosts = new ArrayList<>();
                 int firstPort = 0;
                 for (int k = 1; k <= replicas; k++) {
@@ -77,7 +92,7 @@ final class Mesh implements AutoCloseable {
                             stages[i],
                             k == 1 ? stages[i] : stages[i] + "." + k,
                             freePort(),
-                            "-Dunclip.family.dir=" + family.toAbsolutePath(),
+                            "-Dunclip.family.dir=" + families.get(i).get(k - 1).toAbsolutePath(),
                             "-Dquarkus.grpc.server.port=" + grpc);
                 }
                 gateway.add("-Dquarkus.grpc.clients." + clients[i] + ".port=" + firstPort);
@@ -134,6 +149,21 @@ final class Mesh implements AutoCloseable {
             throw new IllegalStateException(process + " still runs");
         }
         launch(root, modules.get(process), process, httpPorts.get(process), launchProperties.get(process).toArray(String[]::new));
+        awaitReady(httpPorts.get(process));
+    }
+
+    /**
+     * Starts the named process again, on its ports, with its first settings followed by {@code
+     * overrides} (a later {@code -D} wins); returns when it is ready.
+     */
+    void restartWith(String process, String... overrides) throws IOException, InterruptedException {
+        Process old = byName.get(process);
+        if (old != null && old.isAlive()) {
+            throw new IllegalStateException(process + " still runs");
+        }
+        List<String> properties = new ArrayList<>(launchProperties.get(process));
+        properties.addAll(List.of(overrides));
+        launch(root, modules.get(process), process, httpPorts.get(process), properties.toArray(String[]::new));
         awaitReady(httpPorts.get(process));
     }
 

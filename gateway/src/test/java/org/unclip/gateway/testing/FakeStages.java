@@ -2,6 +2,7 @@ package org.unclip.gateway.testing;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
@@ -51,6 +52,8 @@ import org.unclip.api.v1.TextEncoding;
  *       calls of each seed list, then works; refusals are counted in {@link #decoderRefusals}
  *   <li>prior steps 150 or prior guidance scale 77: the prior is slow (150 steps of 50 ms, 7.5 s in
  *       all), stops as soon as its call is cancelled and counts that in {@link #priorCancellations}
+ *   <li>every stage names the model family {@link FakeFamilies#NAME} and refuses calls pinned to
+ *       another; {@link #families} scripts replicas of another family
  *   <li>decoder previews requested: every decoder progress event carries a small PNG (8 px, one
  *       colour per step)
  * </ul>
@@ -88,13 +91,17 @@ public final class FakeStages implements AutoCloseable {
     private final Map<String, AtomicInteger> flakyCalls = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> busyCalls = new ConcurrentHashMap<>();
     public final AtomicInteger decoderRefusals = new AtomicInteger();
+    /** The model family each stage names, and what the calls expected; see {@link FakeFamilies}. */
+    public final FakeFamilies families = new FakeFamilies();
 
     public FakeStages() throws IOException {
         // Bound through the AsyncService interfaces rather than the ImplBase classes, which Quarkus
         // would discover in the test index and serve itself.
-        textEncoder = start(TextEncoderServiceGrpc.bindService(new FakeTextEncoder()));
-        prior = start(PriorServiceGrpc.bindService(new FakePrior()));
-        decoder = start(DecoderServiceGrpc.bindService(new FakeDecoder()));
+        textEncoder = start(ServerInterceptors.intercept(
+                TextEncoderServiceGrpc.bindService(new FakeTextEncoder()), families.stage("text-encoder")));
+        prior = start(ServerInterceptors.intercept(PriorServiceGrpc.bindService(new FakePrior()), families.stage("prior")));
+        decoder = start(ServerInterceptors.intercept(
+                DecoderServiceGrpc.bindService(new FakeDecoder()), families.stage("decoder")));
     }
 
     public int textEncoderPort() {

@@ -9,13 +9,14 @@ import java.util.Collection;
 
 /**
  * Keeps the service's spans from leaving the process while no OTLP endpoint is configured: traces
- * are still made and propagated (trace ids in calls and logs), but nothing tries to reach a
- * collector. Quarkus creates its OTLP exporter only when no other span exporter is looked up, so
- * this one steps aside as soon as {@code quarkus.otel.exporter.otlp.endpoint}
- * ({@code QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT}) names an endpoint; {@code none} keeps it.
+ * are still made and propagated (trace ids in calls, job states and logs), but nothing tries to
+ * reach a collector. Quarkus creates its OTLP exporter only when no other span exporter is looked
+ * up, so this one steps aside as soon as {@code unclip.tracing.otlp-endpoint}
+ * ({@code UNCLIP_TRACING_OTLP_ENDPOINT}) names an endpoint, which {@code application.properties}
+ * passes on as {@code quarkus.otel.exporter.otlp.endpoint}.
  */
 @Singleton
-@LookupIfProperty(name = "quarkus.otel.exporter.otlp.endpoint", stringValue = "none", lookupIfMissing = true)
+@LookupIfProperty(name = "unclip.tracing.otlp-endpoint", stringValue = "", lookupIfMissing = true)
 public class SpansKeptLocal implements SpanExporter {
 
     @Override
