@@ -218,14 +218,14 @@ public class StageClients {
                     }
                     // another call of the job pinned a family while this one ran: its answer is unusable
                     outcome = MISMATCH_OUTCOME;
-                    mismatches = mismatch(stage, pin, other, ++mismatches, attempt, null);
+                    mismatch(stage, pin, other, ++mismatches, attempt, null);
                 } catch (StatusRuntimeException e) {
                     Status status = e.getStatus();
                     outcome = status.getCode().name().toLowerCase(java.util.Locale.ROOT);
                     StageFamily other = family.refusedBy(status);
                     if (other != null) {
                         outcome = MISMATCH_OUTCOME;
-                        mismatches = mismatch(stage, pin, other, ++mismatches, attempt, e);
+                        mismatch(stage, pin, other, ++mismatches, attempt, e);
                         continue;
                     }
                     if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED
@@ -262,12 +262,10 @@ public class StageClients {
     }
 
     /**
-     * Counts a try answered by a replica of another family; throws once there were {@code
-     * family-mismatch-attempts} of them, else the call is tried again at once.
-     *
-     * @return the tries answered so by now
+     * A try answered by a replica of another family: throws once {@code mismatches} has reached
+     * {@code family-mismatch-attempts}, else the call is tried again at once.
      */
-    private int mismatch(String stage, FamilyPin pin, StageFamily served, int mismatches, int attempt,
+    private void mismatch(String stage, FamilyPin pin, StageFamily served, int mismatches, int attempt,
             Throwable cause) {
         StageFamily pinned = pin.family().orElseThrow();
         if (mismatches >= config.familyMismatchAttempts()) {
@@ -275,7 +273,6 @@ public class StageClients {
         }
         LOG.debugf("a %s replica serves model family %s, the job is pinned to %s (try %d); trying another replica",
                 stage, served, pinned, attempt);
-        return mismatches;
     }
 
     /**

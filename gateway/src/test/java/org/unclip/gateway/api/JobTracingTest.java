@@ -9,6 +9,9 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,7 +42,18 @@ class JobTracingTest {
     @Inject
     CollectedSpans spans;
 
+    @Inject
+    @Any
+    Instance<SpanExporter> exporters;
+
     FakeStages stages;
+
+    @Test
+    void withoutAnOtlpEndpoint_theSpansStayInTheProcess() {
+        assertThat(exporters.stream().map(e -> e.getClass().getSimpleName()).toList())
+                .as("Quarkus' OTLP exporter is made only when no other exporter is looked up")
+                .contains("SpansKeptLocal");
+    }
 
     @Test
     void aJobsTrace_holdsTheRequest_theRun_andEachStageCall() throws Exception {

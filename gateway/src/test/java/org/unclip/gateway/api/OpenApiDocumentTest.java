@@ -391,7 +391,7 @@ class OpenApiDocumentTest {
     @Test
     void jobEndpoints_answerTheJob_eventsAsSse_resultsAsPng() {
         JsonNode job = responseSchema("POST", "/v1/jobs", "202", "application/json");
-        assertThat(properties(job)).contains("id", "object", "state", "stage", "step", "total_steps", "queue_position", "seeds", "data", "error");
+        assertThat(properties(job)).contains("id", "object", "state", "stage", "step", "total_steps", "queue_position", "seeds", "data", "error", "trace_id");
         assertThat(job.path("properties").path("state").path("enum"))
                 .extracting(JsonNode::asText)
                 .containsExactlyInAnyOrder("queued", "running", "succeeded", "failed", "cancelled");

@@ -66,6 +66,7 @@ class FamilyMismatchIT {
         for (int seed = 1; seed <= 4; seed++) {
             JsonNode job = finished(submit(seed));
             assertThat(job.path("state").asText()).as(job.toString()).isEqualTo("succeeded");
+            assertThat(job.path("trace_id").asText()).as("the job's trace").matches("[0-9a-f]{32}");
         }
         String untrainedMetrics = get(mesh.uri("prior-svc.2", "/q/metrics"));
         assertThat(calls(untrainedMetrics, "family_mismatch"))
