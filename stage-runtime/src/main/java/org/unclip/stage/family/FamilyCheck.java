@@ -93,9 +93,10 @@ public class FamilyCheck implements ServerInterceptor {
             long begin = System.nanoTime();
             String expected = (expectedName == null ? "any family" : expectedName)
                     + (expectedHash == null ? "" : " (sha256 " + abbreviate(expectedHash) + ")");
+            // counted before the answer, so whoever sees the refusal sees it counted too
+            metrics.call(call.getMethodDescriptor().getBareMethodName(), MISMATCH_OUTCOME, begin);
             call.close(Status.FAILED_PRECONDITION.withDescription("model family mismatch: this replica serves "
                     + served + ", the call expects " + expected), identity(new Metadata()));
-            metrics.call(call.getMethodDescriptor().getBareMethodName(), MISMATCH_OUTCOME, begin);
             return new ServerCall.Listener<>() {};
         }
         return next.startCall(new Identified<>(call), headers);
