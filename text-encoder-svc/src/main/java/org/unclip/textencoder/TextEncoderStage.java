@@ -55,13 +55,14 @@ class TextEncoderStage implements BatchStepper<PromptBatch> {
         int threads = config.onnx().threads();
         this.textEncoder = OnnxModel.load(family.textEncoder().graph(), threads);
         this.imageEncoder =
-                family.imageEncoder() == null ? null : OnnxModel.load(family.imageEncoder().graph(), threads);
+                family.imageEncoder().map(spec -> OnnxModel.load(spec.graph(), threads)).orElse(null);
         this.unconditional = encode(List.of(""));
         this.metrics = metrics;
         this.scheduler = new StepScheduler<>("text_encoder", this, batching.settings(), metrics.loop("text_encoder"));
         metrics.watch(scheduler);
-        LOG.infof("text encoder ready: family %s (%s), L=%d, D=%d",
-                family.name(), family.dir(), family.contextLength(), family.embeddingDim());
+        LOG.infof("text encoder ready: family %s (%s), L=%d, D=%d%s",
+                family.name(), family.dir(), family.contextLength(), family.embeddingDim(),
+                imageEncoder == null ? ", text only (no image encoder: image inputs are refused)" : "");
     }
 
     ModelFamily family() {
@@ -123,7 +124,8 @@ class TextEncoderStage implements BatchStepper<PromptBatch> {
      * @throws IllegalArgumentException if an image cannot be decoded
      */
     Tensor encodeImages(List<byte[]> images) {
-        ImageEncoderSpec spec = family.imageEncoder();
+        ImageEncoderSpec spec = family.imageEncoder().orElseThrow(
+                () -> new IllegalStateException("family " + family.name() + " has no image encoder"));
         int side = spec.imageSize();
         List<Tensor> pixels = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
