@@ -206,8 +206,9 @@ def compute_reference(cascade: Cascade, fj: dict, settings: dict) -> dict:
                     "noise_stage": 2 + k, "input_resolution": u["input_resolution"],
                     "output_resolution": u["output_resolution"]})
 
-    ids, mask = encode_batch(prompts)
-    uids, umask = encode_batch([""])
+    tokenize = getattr(cascade, "tokenize", encode_batch)
+    ids, mask = tokenize(prompts)
+    uids, umask = tokenize([""])
     te, hid, _ = cascade.text(prompts)
     ue, uh, _ = cascade.text([""])
 
@@ -237,9 +238,9 @@ def compute_reference(cascade: Cascade, fj: dict, settings: dict) -> dict:
         "stage_order": ["text_encoder", "prior", "decoder"] + [u["name"] for u in ups],
         "prior": {"steps": ps, "guidance": pg, "noise_stage": 0},
         "decoder": {"steps": ds, "guidance": dg, "noise_stage": 1,
-                    "resolution": int(cascade.m["decoder"].cfg.resolution)},
+                    "resolution": int(fj["decoder"]["resolution"])},
         "upsamplers": ups,
-        "final_size": ups[-1]["output_resolution"] if ups else int(cascade.m["decoder"].cfg.resolution),
+        "final_size": ups[-1]["output_resolution"] if ups else int(fj["decoder"]["resolution"]),
         "grid_stride": stride, "grid_offset": offset,
     }
     return out
@@ -248,11 +249,13 @@ def compute_reference(cascade: Cascade, fj: dict, settings: dict) -> dict:
 def write_reference(family_dir, cascade_or_modules, settings=None, verify=True, log=print) -> Path:
     """Runs the reference on these torch weights and writes <family_dir>/parity.json.
 
-    cascade_or_modules: a reference_sampler.Cascade or the dict of load_family_modules. With
+    cascade_or_modules: a reference_sampler.Cascade (or any cascade with its text / prior /
+    decoder / upsample methods and a tokenize method, such as karlo_export.KarloCascade) or the dict
+    of load_family_modules. With
     verify (default) it first checks that the family's ONNX graphs hold exactly these weights.
     """
     family_dir = Path(family_dir)
-    cascade = cascade_or_modules if isinstance(cascade_or_modules, Cascade) else Cascade(cascade_or_modules)
+    cascade = Cascade(cascade_or_modules) if isinstance(cascade_or_modules, dict) else cascade_or_modules
     fj = json.loads((family_dir / "family.json").read_text())
     if verify:
         problems = weight_mismatches(family_dir, cascade.m)
