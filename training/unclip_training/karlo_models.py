@@ -514,14 +514,17 @@ class UNet(nn.Module):
         return self.conv_out(F.silu(self.conv_norm_out(h)))
 
 
-def build(configs: dict) -> dict:
-    """-> {name: module} for Karlo's six folders, from their configs."""
+def build(configs: dict, only: str | None = None):
+    """-> {name: module} for Karlo's six folders, from their configs (only: that one module)."""
     te = configs["text_encoder"]
-    return {
-        "text_encoder": ClipTextModelWithProjection(te),
-        "prior": PriorTransformer(configs["prior"], te.hidden_size),
-        "text_proj": UnCLIPTextProj(configs["text_proj"]),
-        "decoder": UNet(configs["decoder"]),
-        "super_res_first": UNet(configs["super_res_first"]),
-        "super_res_last": UNet(configs["super_res_last"]),
+    makers = {
+        "text_encoder": lambda: ClipTextModelWithProjection(te),
+        "prior": lambda: PriorTransformer(configs["prior"], te.hidden_size),
+        "text_proj": lambda: UnCLIPTextProj(configs["text_proj"]),
+        "decoder": lambda: UNet(configs["decoder"]),
+        "super_res_first": lambda: UNet(configs["super_res_first"]),
+        "super_res_last": lambda: UNet(configs["super_res_last"]),
     }
+    if only is not None:
+        return makers[only]()
+    return {name: make() for name, make in makers.items()}
