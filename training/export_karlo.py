@@ -29,6 +29,8 @@ def main(argv=None):
     ap.add_argument("--external-data-over", type=int, default=None,
                     help="bytes of weights beyond which a graph keeps them in <graph>.onnx.data "
                          "(default 2e9, protobuf's limit)")
+    ap.add_argument("--with-image-encoder", action="store_true",
+                    help="--karlo-shaped: also an image encoder (as Karlo's image-variation pipeline has)")
     ap.add_argument("--no-parity", action="store_true", help="skip the reference run (parity.json)")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
@@ -40,7 +42,7 @@ def main(argv=None):
     over = args.external_data_over or ke.PROTOBUF_LIMIT
     if args.karlo_shaped:
         with tempfile.TemporaryDirectory(prefix="karlo-shaped") as tmp:
-            ckpt = ke.karlo_shaped(args.checkpoint_dir or tmp, args.seed)
+            ckpt = ke.karlo_shaped(args.checkpoint_dir or tmp, args.seed, args.with_image_encoder)
             result = ke.export_karlo(ckpt, args.family_dir, name=args.name or "karlo-shaped",
                                      description="Karlo's interface dimensions (77 tokens, 768-d, 64 -> 256 px), "
                                                  f"thin layers, random weights (seed {args.seed}): for tests only",

@@ -116,6 +116,43 @@ class KarloShapes(unittest.TestCase):
                                                      "prior.onnx"])
 
 
+class KarloImageEncoder(unittest.TestCase):
+    def test_image_variation_folders_give_an_image_encoder(self):
+        torch.set_num_threads(1)
+        with tempfile.TemporaryDirectory() as tmp:
+            ckpt = ke.karlo_shaped(Path(tmp) / "karlo", seed=1, image_encoder=True)
+            loaded = ke.load_karlo(ckpt)
+            enc = loaded["modules"]["image_encoder"]
+            keys = set(enc.state_dict())
+            for k in ("vision_model.embeddings.class_embedding", "vision_model.embeddings.patch_embedding.weight",
+                      "vision_model.embeddings.position_embedding.weight", "vision_model.pre_layrnorm.weight",
+                      "vision_model.encoder.layers.0.self_attn.k_proj.weight", "vision_model.post_layernorm.bias",
+                      "visual_projection.weight"):
+                self.assertIn(k, keys)
+            with torch.no_grad():
+                emb = enc(torch.randn(2, 3, 224, 224))
+            self.assertEqual(tuple(emb.shape), (2, 768))
+            fj = ke.family_json(loaded["configs"], loaded["modules"]["prior"], loaded["modules"]["text_proj"],
+                                "x", "x", False, "x", ke.image_normalisation(ckpt))
+            self.assertEqual(fj["image_encoder"], {"graph": "image_encoder.onnx", "image_size": 224,
+                                                   "mean": ke.CLIP_MEAN, "std": ke.CLIP_STD})
+            specs = ke.graph_specs(loaded["modules"], loaded["configs"])
+            mod, ins, outs, mk = specs["image_encoder"]
+            path = Path(tmp) / "image_encoder.onnx"
+            ke.export_graph(mod, ins, outs, mk, path)
+            m = onnx.load(str(path))
+            shape = lambda vi: [d.dim_param or d.dim_value for d in vi.type.tensor_type.shape.dim]
+            self.assertEqual(shape(m.graph.input[0]), ["batch", 3, 224, 224])
+            self.assertEqual(shape(m.graph.output[0]), ["batch", 768])
+        # the text-to-image folders alone: a text-only family
+        with tempfile.TemporaryDirectory() as tmp:
+            loaded = ke.load_karlo(ke.karlo_shaped(Path(tmp) / "karlo", seed=1))
+            self.assertNotIn("image_encoder", loaded["modules"])
+            fj = ke.family_json(loaded["configs"], loaded["modules"]["prior"], loaded["modules"]["text_proj"],
+                                "x", "x", False, "x")
+            self.assertNotIn("image_encoder", fj)
+
+
 class ClipBpeTokens(unittest.TestCase):
     def test_split_pattern(self):
         self.assertEqual(ct.split_words("don't stop 42 times!!"), ["don", "'t", "stop", "4", "2", "times", "!!"])

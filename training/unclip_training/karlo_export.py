@@ -9,14 +9,16 @@ Reads a local copy of the pipeline's folders
     <karlo>/super_res_last/   (UNet2DModel)
     <karlo>/text_encoder/     config.json + model.safetensors or pytorch_model.bin (CLIPTextModelWithProjection)
     <karlo>/tokenizer/        vocab.json + merges.txt (CLIPTokenizer)
+    <karlo>/image_encoder/    optional (the image-variation pipeline): CLIPVisionModelWithProjection;
+                              <karlo>/feature_extractor/preprocessor_config.json gives its mean/std
 
 into the project's own modules (karlo_models: same architecture, same key names, strict loading;
 neither diffusers nor transformers is needed), and writes family.json with Karlo's schedules, steps
 and guidance (models/CONTRACT.md, "Karlo's values"), one ONNX graph per network (weights as external
 data `<graph>.onnx.data` beyond `external_data_over` bytes; 2 GB is protobuf's limit), the CLIP
 tokenizer.json made from vocab.json + merges.txt, and parity.json from a reference run of the same
-torch modules (parity.write_reference). Karlo's text-to-image pipeline has no image encoder: the
-family is text-only (variations are refused).
+torch modules (parity.write_reference). Karlo's text-to-image pipeline has no image encoder: without
+an image_encoder folder the family is text-only (variations are refused).
 
 `karlo_shaped(dir, seed)` writes such folders with Karlo's interface dimensions, thin layers and
 seeded random weights, which the exporter then reads like the real ones (the test family).
@@ -40,10 +42,13 @@ from .schedule import Schedule, spaced_timesteps, seeded_noise
 
 OPSET = 17
 FOLDERS = ("text_encoder", "tokenizer", "prior", "text_proj", "decoder", "super_res_first", "super_res_last")
-GRAPH_FILES = {"text_encoder": "text_encoder.onnx", "prior": "prior.onnx", "text_proj": "text_proj.onnx",
+GRAPH_FILES = {"image_encoder": "image_encoder.onnx", "text_encoder": "text_encoder.onnx", "prior": "prior.onnx", "text_proj": "text_proj.onnx",
                "decoder": "decoder.onnx", "super_res_first": "sr_256.onnx", "super_res_last": "sr_256_last.onnx"}
 CONTEXT_LENGTH = 77
 PROTOBUF_LIMIT = 2_000_000_000
+# OpenAI CLIP's pixel normalisation (CLIPImageProcessor's defaults)
+CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
+CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
 
 
 # ---- reading checkpoints -----------------------------------------------------------------------
@@ -121,7 +126,24 @@ def read_configs(karlo: Path) -> dict:
     }
     if t.get("hidden_act", "quick_gelu") != "quick_gelu":
         raise ValueError(f"text encoder hidden_act {t['hidden_act']}: only CLIP's quick_gelu is implemented")
+    if (karlo / "image_encoder").is_dir():
+        v = cfg("image_encoder")
+        v = v.get("vision_config", v)
+        configs["image_encoder"] = km.VisionConfig(
+            hidden_size=v["hidden_size"], intermediate_size=v["intermediate_size"],
+            num_hidden_layers=v["num_hidden_layers"], num_attention_heads=v["num_attention_heads"],
+            image_size=v["image_size"], patch_size=v["patch_size"], projection_dim=v["projection_dim"],
+            layer_norm_eps=v.get("layer_norm_eps", 1e-5))
     return configs
+
+
+def image_normalisation(karlo: Path):
+    """(mean, std) of the image encoder's input: feature_extractor/preprocessor_config.json, else CLIP's."""
+    f = karlo / "feature_extractor" / "preprocessor_config.json"
+    if f.exists():
+        c = json.loads(f.read_text())
+        return [float(x) for x in c.get("image_mean", CLIP_MEAN)], [float(x) for x in c.get("image_std", CLIP_STD)]
+    return CLIP_MEAN, CLIP_STD
 
 
 def load_karlo(karlo) -> dict:
@@ -147,6 +169,8 @@ def load_karlo(karlo) -> dict:
 
 # ---- the karlo-shaped test checkpoint ----------------------------------------------------------
 def _diffusers_config(name, cfg) -> dict:
+    if name == "image_encoder":
+        return {**km.config_dict(cfg), "hidden_act": "quick_gelu", "architectures": ["CLIPVisionModelWithProjection"]}
     if name == "text_encoder":
         return {**km.config_dict(cfg), "hidden_act": "quick_gelu", "eos_token_id": 2,
                 "architectures": ["CLIPTextModelWithProjection"]}
@@ -172,12 +196,15 @@ PROMPT_WORDS = ["a", "photo", "of", "cat", "dog", "red", "blue", "green", "cube"
 
 
 @torch.no_grad()
-def karlo_shaped(out_dir, seed: int = 0) -> Path:
+def karlo_shaped(out_dir, seed: int = 0, image_encoder: bool = False) -> Path:
     """Writes Karlo's folders (config.json + weights under Karlo's key names, vocab.json +
-    merges.txt) for thin networks at Karlo's interface dimensions with seeded random weights."""
+    merges.txt) for thin networks at Karlo's interface dimensions with seeded random weights;
+    with image_encoder, also the image-variation pipeline's image_encoder folder."""
     out_dir = Path(out_dir)
     tok = small_vocabulary(PROMPT_WORDS)
     configs = km.narrow_configs(len(tok.vocab))
+    if image_encoder:
+        configs["image_encoder"] = km.narrow_vision_config()
     torch.manual_seed(seed)
     mods = km.build(configs)
     g = torch.Generator().manual_seed(seed + 1)
@@ -196,7 +223,7 @@ def karlo_shaped(out_dir, seed: int = 0) -> Path:
                 prm.mul_(0.05)
         (out_dir / name).mkdir(parents=True, exist_ok=True)
         (out_dir / name / "config.json").write_text(json.dumps(_diffusers_config(name, configs[name]), indent=1))
-        file = "pytorch_model.bin" if name == "text_encoder" else "diffusion_pytorch_model.bin"
+        file = "pytorch_model.bin" if name in ("text_encoder", "image_encoder") else "diffusion_pytorch_model.bin"
         torch.save(mod.state_dict(), out_dir / name / file)
     (out_dir / "tokenizer").mkdir(parents=True, exist_ok=True)
     (out_dir / "tokenizer" / "vocab.json").write_text(json.dumps(tok.vocab, ensure_ascii=False), encoding="utf-8")
@@ -241,6 +268,10 @@ def graph_specs(mods, configs) -> dict:
     }
     for name in ("super_res_first", "super_res_last"):
         specs[name] = (mods[name], ["sample", "timestep"], ["out_sample"], lambda b: (r(b, 6, sr, sr), t(b)))
+    if "image_encoder" in mods:
+        s = configs["image_encoder"].image_size
+        specs["image_encoder"] = (mods["image_encoder"], ["pixel_values"], ["image_embeds"],
+                                  lambda b: (r(b, 3, s, s),))
     return specs
 
 
@@ -287,7 +318,7 @@ def export_graph(module, in_names, out_names, make_inputs, path: Path, external_
     return weights
 
 
-def family_json(configs, prior, text_proj, name, description, trained, source) -> dict:
+def family_json(configs, prior, text_proj, name, description, trained, source, normalisation=None) -> dict:
     sched = {"beta_schedule": "squaredcos_cap_v2", "num_train_timesteps": 1000}
     fl = lambda t: [float(x) for x in t.detach().reshape(-1).numpy()]
     dec, sr = configs["decoder"], configs["super_res_first"]
@@ -314,6 +345,9 @@ def family_json(configs, prior, text_proj, name, description, trained, source) -
                         "steps": {"fast": 7, "quality": 7, "min": 2, "max": 100}}],
         "output_sizes": [dec.sample_size, sr.sample_size],
         "default_preset": "fast",
+        **({"image_encoder": {"graph": GRAPH_FILES["image_encoder"], "image_size": configs["image_encoder"].image_size,
+                              "mean": normalisation[0], "std": normalisation[1]}}
+           if configs.get("image_encoder") is not None else {}),
     }
 
 
@@ -430,7 +464,8 @@ def export_karlo(karlo, family_dir, name=None, description=None, trained=True,
         log(f"exported {path} ({sizes[gname] / 1e6:.1f} MB of weights"
             f"{', external data' if sizes[gname] > external_data_over else ''})")
     fj = family_json(configs, mods["prior"], mods["text_proj"], name or family_dir.name,
-                     description or "Karlo v1.0.alpha (kakaobrain), exported from " + karlo.name, trained, str(karlo))
+                     description or "Karlo v1.0.alpha (kakaobrain), exported from " + karlo.name, trained, str(karlo),
+                     image_normalisation(karlo))
     (family_dir / "family.json").write_text(json.dumps(fj, indent=1) + "\n")
     tok.write_tokenizer_json(family_dir / "tokenizer.json")
     log(f"wrote {family_dir / 'family.json'} and tokenizer.json")

@@ -8,6 +8,7 @@ interface dimensions (77 tokens, 768-d embeddings, text width 768, 1536-wide dec
 1280-wide time embedding, 64 px decoder, 64 -> 256 upsamplers) with thin layers.
 
     text encoder  CLIPTextModelWithProjection     (transformers)  text_model.*, text_projection
+    image encoder CLIPVisionModelWithProjection   (transformers)  vision_model.*, visual_projection (image variations)
     prior         PriorTransformer                (diffusers)     time_embedding, proj_in, ..., clip_mean/std
     text_proj     UnCLIPTextProjModel             (diffusers)     embedding_proj, clip_extra_context_tokens_proj, ...
     decoder       UNet2DConditionModel, SimpleCrossAttn blocks with added K/V, class_embed_type identity
@@ -35,6 +36,19 @@ class TextEncoderConfig:
     num_hidden_layers: int = 12
     num_attention_heads: int = 12
     max_position_embeddings: int = 77
+    projection_dim: int = 768
+    layer_norm_eps: float = 1e-5
+
+
+@dataclass
+class VisionConfig:
+    """transformers' CLIPVisionModelWithProjection (Karlo's image-variation pipeline: ViT-L/14)."""
+    hidden_size: int = 1024
+    intermediate_size: int = 4096
+    num_hidden_layers: int = 24
+    num_attention_heads: int = 16
+    image_size: int = 224
+    patch_size: int = 14
     projection_dim: int = 768
     layer_norm_eps: float = 1e-5
 
@@ -104,6 +118,12 @@ def karlo_configs() -> dict:
     return {"text_encoder": TextEncoderConfig(), "prior": PriorConfig(), "text_proj": TextProjConfig(),
             "decoder": decoder_config(), "super_res_first": super_res_config(),
             "super_res_last": super_res_config()}
+
+
+def narrow_vision_config() -> VisionConfig:
+    """A thin image encoder with Karlo's interface (224 px in, 768-d out)."""
+    return VisionConfig(hidden_size=64, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+                        patch_size=28)
 
 
 def narrow_configs(vocab_size: int) -> dict:
@@ -234,6 +254,46 @@ class ClipTextModelWithProjection(nn.Module):
         eot = input_ids.to(torch.int32).argmax(dim=-1)  # ONNX Runtime's ArgMax takes no int64
         pooled = x[torch.arange(x.shape[0]), eot]
         return self.text_projection(pooled), x
+
+
+class _ClipVisionEmbeddings(nn.Module):
+    def __init__(self, c: VisionConfig):
+        super().__init__()
+        self.class_embedding = nn.Parameter(torch.zeros(c.hidden_size))
+        self.patch_embedding = nn.Conv2d(3, c.hidden_size, c.patch_size, stride=c.patch_size, bias=False)
+        n = (c.image_size // c.patch_size) ** 2 + 1
+        self.position_embedding = nn.Embedding(n, c.hidden_size)
+        self.register_buffer("position_ids", torch.arange(n)[None], persistent=False)
+
+
+class _ClipVisionTransformer(nn.Module):
+    def __init__(self, c: VisionConfig):
+        super().__init__()
+        self.embeddings = _ClipVisionEmbeddings(c)
+        self.pre_layrnorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)  # (sic) transformers' name
+        self.encoder = _ClipEncoder(c)
+        self.post_layernorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
+
+
+class ClipVisionModelWithProjection(nn.Module):
+    """pixel_values [B,3,S,S] (CLIP-normalised) -> image_embeds [B,D]: the class token after the
+    encoder, post_layernorm, visual_projection (not L2-normalised, as UnCLIPImageVariationPipeline uses it)."""
+
+    def __init__(self, c: VisionConfig):
+        super().__init__()
+        self.cfg = c
+        self.vision_model = _ClipVisionTransformer(c)
+        self.visual_projection = nn.Linear(c.hidden_size, c.projection_dim, bias=False)
+
+    def forward(self, pixel_values):
+        vm = self.vision_model
+        e = vm.embeddings
+        x = e.patch_embedding(pixel_values).flatten(2).transpose(1, 2)
+        x = torch.cat([e.class_embedding.expand(x.shape[0], 1, -1), x], dim=1) + e.position_embedding(e.position_ids)
+        x = vm.pre_layrnorm(x)
+        for layer in vm.encoder.layers:
+            x = layer(x, 0.0)
+        return self.visual_projection(vm.post_layernorm(x[:, 0]))
 
 
 # ---- prior (diffusers' PriorTransformer) --------------------------------------------------------
@@ -525,6 +585,8 @@ def build(configs: dict, only: str | None = None):
         "super_res_first": lambda: UNet(configs["super_res_first"]),
         "super_res_last": lambda: UNet(configs["super_res_last"]),
     }
+    if configs.get("image_encoder") is not None:
+        makers["image_encoder"] = lambda: ClipVisionModelWithProjection(configs["image_encoder"])
     if only is not None:
         return makers[only]()
     return {name: make() for name, make in makers.items()}
