@@ -3,7 +3,7 @@
     python3 training/export.py --family-dir models/shapes-tiny            # from training/checkpoints
     python3 training/export.py --family-dir models/shapes-untrained --untrained
 
-Graph I/O follows DESIGN.md section 2; only the batch axis is dynamic (checked by exporting every
+Graph I/O follows models/CONTRACT.md; only the batch axis is dynamic (checked by exporting every
 graph at two trace batch sizes and requiring identical graphs), opset 17.
 """
 from __future__ import annotations

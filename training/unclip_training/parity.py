@@ -19,7 +19,8 @@ parity.json layout (tensors are {"shape": [...], "data": [row-major floats]}, fl
 shortest decimal that reads back as the same float32):
   settings      prompts, seeds (seed n drives prompt n), per-stage steps/guidance/noise stage index,
                 stage order, the sr_256 sampling grid
-  graphs        sha256 of each ONNX file the reference was computed for
+  graphs        sha256 of each ONNX file the reference was computed for, and of each external-data
+                file (<graph>.onnx.data) those graphs read
   text          input_ids / attention_mask (Python tokenizer), text_embeds, last_hidden_state; the
                 same for "" under text.unconditional
   prior         image_embeds: the denormalised embeddings after the prior loop
@@ -73,8 +74,25 @@ def family_graphs(fj: dict) -> list:
         names.append(u["graph"])
         if u.get("graph_last"):
             names.append(u["graph_last"])
-    names.append(fj["image_encoder"]["graph"])
+    if fj.get("image_encoder"):
+        names.append(fj["image_encoder"]["graph"])
     return names
+
+
+def hashed_files(family_dir, fj: dict) -> list:
+    """Every graph family.json names, then the external-data files those graphs use (by name)."""
+    import onnx.external_data_helper as ext
+    family_dir = Path(family_dir)
+    out = []
+    for g in family_graphs(fj):
+        out.append(g)
+        model = onnx.load(str(family_dir / g), load_external_data=False)
+        for t in ext._get_all_tensors(model):
+            if ext.uses_external_data(t):
+                loc = next(e.value for e in t.external_data if e.key == "location")
+                if loc not in out:
+                    out.append(loc)
+    return out
 
 
 def _graph_difference(on_disk, fresh) -> str | None:
@@ -165,7 +183,11 @@ def _png_base64(img_chw) -> str:
 
 
 def _sha256(path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 # ---- the reference ----------------------------------------------------------------------------
@@ -184,8 +206,9 @@ def compute_reference(cascade: Cascade, fj: dict, settings: dict) -> dict:
                     "noise_stage": 2 + k, "input_resolution": u["input_resolution"],
                     "output_resolution": u["output_resolution"]})
 
-    ids, mask = encode_batch(prompts)
-    uids, umask = encode_batch([""])
+    tokenize = getattr(cascade, "tokenize", encode_batch)
+    ids, mask = tokenize(prompts)
+    uids, umask = tokenize([""])
     te, hid, _ = cascade.text(prompts)
     ue, uh, _ = cascade.text([""])
 
@@ -215,9 +238,9 @@ def compute_reference(cascade: Cascade, fj: dict, settings: dict) -> dict:
         "stage_order": ["text_encoder", "prior", "decoder"] + [u["name"] for u in ups],
         "prior": {"steps": ps, "guidance": pg, "noise_stage": 0},
         "decoder": {"steps": ds, "guidance": dg, "noise_stage": 1,
-                    "resolution": int(cascade.m["decoder"].cfg.resolution)},
+                    "resolution": int(fj["decoder"]["resolution"])},
         "upsamplers": ups,
-        "final_size": ups[-1]["output_resolution"] if ups else int(cascade.m["decoder"].cfg.resolution),
+        "final_size": ups[-1]["output_resolution"] if ups else int(fj["decoder"]["resolution"]),
         "grid_stride": stride, "grid_offset": offset,
     }
     return out
@@ -226,11 +249,13 @@ def compute_reference(cascade: Cascade, fj: dict, settings: dict) -> dict:
 def write_reference(family_dir, cascade_or_modules, settings=None, verify=True, log=print) -> Path:
     """Runs the reference on these torch weights and writes <family_dir>/parity.json.
 
-    cascade_or_modules: a reference_sampler.Cascade or the dict of load_family_modules. With
+    cascade_or_modules: a reference_sampler.Cascade (or any cascade with its text / prior /
+    decoder / upsample methods and a tokenize method, such as karlo_export.KarloCascade) or the dict
+    of load_family_modules. With
     verify (default) it first checks that the family's ONNX graphs hold exactly these weights.
     """
     family_dir = Path(family_dir)
-    cascade = cascade_or_modules if isinstance(cascade_or_modules, Cascade) else Cascade(cascade_or_modules)
+    cascade = Cascade(cascade_or_modules) if isinstance(cascade_or_modules, dict) else cascade_or_modules
     fj = json.loads((family_dir / "family.json").read_text())
     if verify:
         problems = weight_mismatches(family_dir, cascade.m)
@@ -244,7 +269,7 @@ def write_reference(family_dir, cascade_or_modules, settings=None, verify=True, 
         "family": fj["name"],
         "trained": fj["trained"],
         "generator": "training/unclip_training/parity.py (PyTorch " + torch.__version__ + ")",
-        "graphs": {g: _sha256(family_dir / g) for g in family_graphs(fj)},
+        "graphs": {g: _sha256(family_dir / g) for g in hashed_files(family_dir, fj)},
         "settings": body.pop("settings"),
         **body,
     }

@@ -11,6 +11,7 @@ import org.unclip.core.family.UpsamplerSpec;
 import org.unclip.core.pipeline.DecoderPipeline;
 import org.unclip.core.pipeline.TextConditioning;
 import org.unclip.core.tensor.Tensor;
+import org.unclip.stage.InboundMessageLimit;
 import org.unclip.stage.InvalidRequestException;
 import org.unclip.stage.ProtoTensors;
 
@@ -18,7 +19,7 @@ import org.unclip.stage.ProtoTensors;
 final class DecoderRequests {
 
     /** Most images one request may ask for. */
-    static final int MAX_SEEDS = 16;
+    static final int MAX_SEEDS = InboundMessageLimit.MAX_ROWS_PER_CALL;
 
     private DecoderRequests() {}
 

@@ -7,6 +7,7 @@ import org.unclip.core.family.Preset;
 import org.unclip.core.family.PriorSpec;
 import org.unclip.core.pipeline.PriorPipeline;
 import org.unclip.core.pipeline.TextConditioning;
+import org.unclip.stage.InboundMessageLimit;
 import org.unclip.stage.InvalidRequestException;
 import org.unclip.stage.ProtoTensors;
 
@@ -14,7 +15,7 @@ import org.unclip.stage.ProtoTensors;
 final class PriorRequests {
 
     /** Most embeddings one request may ask for. */
-    static final int MAX_SEEDS = 16;
+    static final int MAX_SEEDS = InboundMessageLimit.MAX_ROWS_PER_CALL;
 
     private PriorRequests() {}
 

@@ -14,7 +14,6 @@ import java.util.function.BiConsumer;
 import org.jboss.logging.Logger;
 import org.unclip.core.family.ImageEncoderSpec;
 import org.unclip.core.family.ModelFamily;
-import org.unclip.core.image.BicubicResize;
 import org.unclip.core.image.Png;
 import org.unclip.core.onnx.OnnxModel;
 import org.unclip.core.pipeline.BatchStepper;
@@ -55,13 +54,14 @@ class TextEncoderStage implements BatchStepper<PromptBatch> {
         int threads = config.onnx().threads();
         this.textEncoder = OnnxModel.load(family.textEncoder().graph(), threads);
         this.imageEncoder =
-                family.imageEncoder() == null ? null : OnnxModel.load(family.imageEncoder().graph(), threads);
+                family.imageEncoder().map(spec -> OnnxModel.load(spec.graph(), threads)).orElse(null);
         this.unconditional = encode(List.of(""));
         this.metrics = metrics;
         this.scheduler = new StepScheduler<>("text_encoder", this, batching.settings(), metrics.loop("text_encoder"));
         metrics.watch(scheduler);
-        LOG.infof("text encoder ready: family %s (%s), L=%d, D=%d",
-                family.name(), family.dir(), family.contextLength(), family.embeddingDim());
+        LOG.infof("text encoder ready: family %s (%s), L=%d, D=%d%s",
+                family.name(), family.dir(), family.contextLength(), family.embeddingDim(),
+                imageEncoder == null ? ", text only (no image encoder: image inputs are refused)" : "");
     }
 
     ModelFamily family() {
@@ -117,14 +117,15 @@ class TextEncoderStage implements BatchStepper<PromptBatch> {
     }
 
     /**
-     * CLIP image embeddings of encoded images (PNG, JPEG, ...): each is resized to the encoder's
-     * input side with the antialiased bicubic filter and normalised with the family's mean/std.
+     * CLIP image embeddings of encoded images (PNG, JPEG, ...): each is brought to the encoder's
+     * input as CLIP does it ({@link ClipImageInput}: shorter side resized, centre cropped,
+     * normalised with the family's mean/std).
      *
      * @throws IllegalArgumentException if an image cannot be decoded
      */
     Tensor encodeImages(List<byte[]> images) {
-        ImageEncoderSpec spec = family.imageEncoder();
-        int side = spec.imageSize();
+        ImageEncoderSpec spec = family.imageEncoder().orElseThrow(
+                () -> new IllegalStateException("family " + family.name() + " has no image encoder"));
         List<Tensor> pixels = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
             Tensor rgb;
@@ -133,16 +134,7 @@ class TextEncoderStage implements BatchStepper<PromptBatch> {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("image " + i + ": " + e.getMessage(), e);
             }
-            Tensor resized = BicubicResize.resize(rgb.reshape(1, 3, rgb.dim(1), rgb.dim(2)), side, side);
-            float[] data = resized.data().clone();
-            int plane = side * side;
-            for (int c = 0; c < 3; c++) {
-                // Png.decode gives [-1, 1]; the encoder wants (x01 - mean) / std.
-                for (int p = c * plane; p < (c + 1) * plane; p++) {
-                    data[p] = ((data[p] + 1f) * 0.5f - spec.mean()[c]) / spec.std()[c];
-                }
-            }
-            pixels.add(Tensor.of(data, 1, 3, side, side));
+            pixels.add(ClipImageInput.of(rgb, spec));
         }
         Map<String, Object> inputs = Map.of("pixel_values", Tensor.concat(pixels));
         return imageEncoder.run(inputs).get("image_embeds");

@@ -132,4 +132,19 @@ class TextEncoderGrpcServiceTest {
         }
         return s;
     }
+
+    /**
+     * The server takes messages over grpc-java's 4 MiB (InboundMessageLimit, at least
+     * unclip.grpc.min-inbound-message-size): a 5 MB image reaches the service, which refuses it
+     * by its own size rule, instead of the transport's RESOURCE_EXHAUSTED.
+     */
+    @Test
+    void messagesOverFourMebibytesReachTheService() {
+        ByteString big = ByteString.copyFrom(new byte[5_000_000]);
+        assertThatThrownBy(() -> stub().encodeImage(EncodeImageRequest.newBuilder().addImages(big).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).contains("larger than 4194304 bytes");
+                });
+    }
 }

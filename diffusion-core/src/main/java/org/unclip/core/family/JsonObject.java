@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * A parsed JSON object that knows where it sits in the document, so that every error names the
@@ -14,18 +15,25 @@ final class JsonObject {
 
     private final String path;
     private final Map<String, Object> map;
+    private final Consumer<String> keysRead;
 
-    private JsonObject(String path, Map<String, Object> map) {
+    private JsonObject(String path, Map<String, Object> map, Consumer<String> keysRead) {
         this.path = path;
         this.map = map;
+        this.keysRead = keysRead;
     }
 
-    @SuppressWarnings("unchecked")
     static JsonObject root(Object parsed) {
+        return root(parsed, key -> {});
+    }
+
+    /** The document's root; {@code keysRead} is told the full path of every key looked up. */
+    @SuppressWarnings("unchecked")
+    static JsonObject root(Object parsed, Consumer<String> keysRead) {
         if (!(parsed instanceof Map<?, ?> m)) {
             throw new ModelFamilyException("the document must be a JSON object");
         }
-        return new JsonObject("", (Map<String, Object>) m);
+        return new JsonObject("", (Map<String, Object>) m, keysRead);
     }
 
     String keyPath(String key) {
@@ -38,10 +46,12 @@ final class JsonObject {
     }
 
     boolean has(String key) {
+        keysRead.accept(keyPath(key));
         return map.containsKey(key) && map.get(key) != null;
     }
 
     private Object required(String key) {
+        keysRead.accept(keyPath(key));
         Object v = map.get(key);
         if (v == null) {
             throw new ModelFamilyException("missing key '" + keyPath(key) + "'");
@@ -107,7 +117,7 @@ final class JsonObject {
     JsonObject object(String key) {
         Object v = required(key);
         if (v instanceof Map<?, ?> m) {
-            return new JsonObject(keyPath(key), (Map<String, Object>) m);
+            return new JsonObject(keyPath(key), (Map<String, Object>) m, keysRead);
         }
         throw wrongType(key, "an object", v);
     }
@@ -121,7 +131,7 @@ final class JsonObject {
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> mm = (Map<String, Object>) m;
-            out.add(new JsonObject(keyPath(key) + "[" + i + "]", mm));
+            out.add(new JsonObject(keyPath(key) + "[" + i + "]", mm, keysRead));
         }
         return out;
     }

@@ -10,6 +10,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.unclip.core.sampler.PredictionType;
 import org.unclip.core.sampler.SamplerKind;
@@ -19,13 +20,15 @@ import org.unclip.core.schedule.BetaSchedule;
 /**
  * A model family folder ({@code models/<family>/}) as described by its {@code family.json}: names,
  * dimensions, graphs (resolved against the folder), schedules, step and guidance defaults, output
- * sizes. Load with {@link #load(Path)}.
+ * sizes. Load with {@link #load(Path)}. The contract (every key, every graph's inputs and outputs, the
+ * sampling rules) is models/CONTRACT.md.
  *
  * @param dir the family folder (absolute)
  * @param tokenizer the tokenizer.json file
  * @param contextLength token sequence length L
  * @param embeddingDim CLIP embedding dimension D
  * @param textWidth width W of the text encoder's hidden states
+ * @param imageEncoder the CLIP image encoder; empty for a text-only family (no image inputs)
  * @param upsamplers the upsampler cascade, in order
  * @param outputSizes the image sides a request may ask for, ascending
  */
@@ -38,7 +41,7 @@ public record ModelFamily(
         int contextLength,
         int embeddingDim,
         int textWidth,
-        ImageEncoderSpec imageEncoder,
+        Optional<ImageEncoderSpec> imageEncoder,
         TextEncoderSpec textEncoder,
         PriorSpec prior,
         DecoderSpec decoder,
@@ -78,12 +81,23 @@ public record ModelFamily(
 
     /** Parses family.json text; graph paths are resolved against {@code dir}. */
     static ModelFamily parse(Path dir, String json) {
-        JsonObject root = JsonObject.root(JsonReader.parse(json));
+        return parse(dir, json, key -> {});
+    }
+
+    /**
+     * Parses family.json text, telling {@code keysRead} the path of every key it looks up (the
+     * contract test checks each is documented in models/CONTRACT.md).
+     */
+    static ModelFamily parse(Path dir, String json, Consumer<String> keysRead) {
+        JsonObject root = JsonObject.root(JsonReader.parse(json), keysRead);
         int d = root.positive("embedding_dim");
 
-        JsonObject ie = root.object("image_encoder");
-        ImageEncoderSpec imageEncoder = new ImageEncoderSpec(dir.resolve(ie.string("graph")),
-                ie.positive("image_size"), ie.floats("mean"), ie.floats("std"));
+        Optional<ImageEncoderSpec> imageEncoder = Optional.empty();
+        if (root.has("image_encoder")) {
+            JsonObject ie = root.object("image_encoder");
+            imageEncoder = Optional.of(new ImageEncoderSpec(dir.resolve(ie.string("graph")),
+                    ie.positive("image_size"), ie.floats("mean"), ie.floats("std")));
+        }
 
         TextEncoderSpec textEncoder = new TextEncoderSpec(dir.resolve(root.object("text_encoder").string("graph")));
 

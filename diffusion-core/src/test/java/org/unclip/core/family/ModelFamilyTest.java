@@ -38,8 +38,10 @@ class ModelFamilyTest {
         assertThat(f.contextLength()).isEqualTo(6);
         assertThat(f.embeddingDim()).isEqualTo(4);
         assertThat(f.textWidth()).isEqualTo(8);
-        assertThat(f.imageEncoder().imageSize()).isEqualTo(32);
-        assertThat(f.imageEncoder().std()).containsExactly(0.5f, 0.5f, 0.5f);
+        assertThat(f.imageEncoder()).hasValueSatisfying(ie -> {
+            assertThat(ie.imageSize()).isEqualTo(32);
+            assertThat(ie.std()).containsExactly(0.5f, 0.5f, 0.5f);
+        });
         assertThat(f.textEncoder().graph()).isEqualTo(f.dir().resolve("text_encoder.onnx"));
 
         PriorSpec p = f.prior();
@@ -123,6 +125,20 @@ class ModelFamilyTest {
                 .hasMessageContaining("decoder.samplers").hasMessageContaining("best");
         assertThat(brokenBy("\"samplers\": {\"fast\": \"dpmpp_2m\"", "\"samplers\": {\"fast\": \"euler\""))
                 .hasMessageContaining("decoder.samplers.fast").hasMessageContaining("dpmpp_2m");
+    }
+
+    @Test
+    void aFamilyWithoutImageEncoderIsTextOnly() throws Exception {
+        String json = tinyJson();
+        String imageEncoder = "\"image_encoder\": {\"graph\": \"image_encoder.onnx\", \"image_size\": 32,\n"
+                + "                    \"mean\": [0.5, 0.5, 0.5], \"std\": [0.5, 0.5, 0.5]},\n";
+        assertThat(json).contains(imageEncoder);
+        ModelFamily absent = ModelFamily.parse(Path.of("/x"), json.replace(imageEncoder, ""));
+        assertThat(absent.imageEncoder()).isEmpty();
+        assertThat(absent.prior().graph()).isEqualTo(Path.of("/x/prior.onnx"));
+        ModelFamily nulled = ModelFamily.parse(Path.of("/x"), json.replace(imageEncoder, "\"image_encoder\": null,\n"));
+        assertThat(nulled.imageEncoder()).isEmpty();
+        assertThat(brokenBy("\"image_size\": 32,", "")).hasMessage("missing key 'image_encoder.image_size'");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -111,7 +112,14 @@ class FamilyParityTest {
                     + shown(dir) + "` (training/export.py writes it on every export)");
         }
         parity = Json.object(Json.parse(Files.readString(file)));
-        for (Map.Entry<String, Object> g : Json.object(parity.get("graphs")).entrySet()) {
+        Map<String, Object> hashed = Json.object(parity.get("graphs"));
+        for (String data : externalDataFiles(dir)) {
+            if (!hashed.containsKey(data)) {
+                fail(file + " hashes no " + data + " (external data of a graph): regenerate it with "
+                        + "`/usr/bin/python3 training/parity.py --family-dir " + shown(dir) + "`");
+            }
+        }
+        for (Map.Entry<String, Object> g : hashed.entrySet()) {
             String actual = sha256(dir.resolve(g.getKey()));
             if (!actual.equals(g.getValue())) {
                 fail(file + " was computed for another " + g.getKey() + " (sha256 " + g.getValue() + ", the file has "
@@ -433,11 +441,30 @@ class FamilyParityTest {
         }
     }
 
-    private static String sha256(Path file) throws IOException {
+    /** The file's SHA-256, read in chunks: graphs and their external data may be over 2 GB. */
+    static String sha256(Path file) throws IOException {
+        MessageDigest digest;
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+            digest = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+        byte[] buffer = new byte[1 << 20];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /**
+     * The external-data files of the family folder ({@code *.onnx.data}, models/CONTRACT.md): each
+     * must be hashed in parity.json, or the reference could hold for other weights.
+     */
+    static List<String> externalDataFiles(Path familyDir) throws IOException {
+        try (var files = Files.list(familyDir)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".onnx.data")).sorted().toList();
         }
     }
 

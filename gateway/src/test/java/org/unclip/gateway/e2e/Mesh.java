@@ -190,6 +190,21 @@ final class Mesh implements AutoCloseable {
         return logs;
     }
 
+    /** The named process's peak resident memory in KiB (Linux {@code VmHWM}), or -1 where unknown. */
+    long peakResidentKib(String process) {
+        Path status = Path.of("/proc", Long.toString(byName.get(process).pid()), "status");
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
     private void launch(Path root, String module, String name, int httpPort, String... properties)
             throws IOException {
         Path jar = root.resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
