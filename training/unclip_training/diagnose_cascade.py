@@ -14,7 +14,8 @@ Rows (each judged at 256 px by judge.py, fraction of prompts with every stated a
 
 The first row says whether the upsamplers can carry a right base image to 256 px; the gap between
 the second and third is what the prior costs, the gap between the second and 100 % what the decoder
-costs. Steps, samplers and guidance are the family's default preset (family.json).
+costs. Steps, samplers and guidance are the family's default preset (family.json) unless
+--prior-sampler/--prior-steps/--decoder-sampler/--decoder-steps say otherwise.
 """
 from __future__ import annotations
 
@@ -51,6 +52,10 @@ def main(argv=None):
     ap.add_argument("--prior-ckpt", default=None, help="another prior checkpoint")
     ap.add_argument("--one", type=int, default=40)
     ap.add_argument("--two", type=int, default=30)
+    ap.add_argument("--prior-sampler", choices=("ddpm", "dpmpp_2m"), default=None)
+    ap.add_argument("--prior-steps", type=int, default=None)
+    ap.add_argument("--decoder-sampler", choices=("ddpm", "dpmpp_2m"), default=None)
+    ap.add_argument("--decoder-steps", type=int, default=None)
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     setup_threads()
@@ -72,6 +77,8 @@ def main(argv=None):
     prior_steps, prior_sampler = st(fj["prior"])
     dec_steps, dec_sampler = st(fj["decoder"])
     up_steps, up_sampler = st(fj["upsamplers"][0])
+    prior_steps, prior_sampler = args.prior_steps or prior_steps, args.prior_sampler or prior_sampler
+    dec_steps, dec_sampler = args.decoder_steps or dec_steps, args.decoder_sampler or dec_sampler
     pg, dg = fj["prior"]["guidance"]["default"], fj["decoder"]["guidance"]["default"]
 
     ps = [p for p in prompt_set(args.one, args.two, 0)]
@@ -98,8 +105,9 @@ def main(argv=None):
     x = cas.decoder(emb, text, seeds, dec_steps, dg, dec_sampler)
     rows["decoder on the prior's embedding"] = _score(to256(x), prompts, groups)
 
-    print(f"{len(ps)} prompts ({args.one} one-object, {args.two} two-object), preset {preset}, "
-          f"{time.time() - t0:.0f} s")
+    print(f"{len(ps)} prompts ({args.one} one-object, {args.two} two-object), preset {preset}: prior "
+          f"{prior_sampler} {prior_steps}, decoder {dec_sampler} {dec_steps}, upsamplers {up_sampler} "
+          f"{up_steps}; {time.time() - t0:.0f} s")
     print(f"{'':40s} {'one object':>10s} {'two objects':>11s}")
     for name, r in rows.items():
         fmt = lambda v: "-" if v is None else f"{100 * v:.1f}%"

@@ -222,14 +222,15 @@ public record ModelFamily(
     /**
      * Every file the family is made of, in a fixed order: {@code family.json}, the tokenizer, then
      * each graph it names (text encoder, image encoder, prior, text_proj, decoder, the upsamplers
-     * and their {@code graph_last} variants). A file named twice is listed once.
+     * and their {@code graph_last} variants), each followed by its external data file where it has
+     * one. A file named twice is listed once.
      */
     public List<Path> files() {
         java.util.LinkedHashSet<Path> files = new java.util.LinkedHashSet<>();
         files.add(dir.resolve(FILE_NAME));
         files.add(tokenizer);
         files.add(textEncoder.graph());
-        files.add(imageEncoder.graph());
+        imageEncoder.ifPresent(e -> files.add(e.graph()));
         files.add(prior.graph());
         files.add(decoder.textProjGraph());
         files.add(decoder.graph());
@@ -237,7 +238,16 @@ public record ModelFamily(
             files.add(u.graph());
             u.graphLast().ifPresent(files::add);
         }
-        return List.copyOf(files);
+        // a graph's external data (<graph>.onnx.data, models/CONTRACT.md) follows its graph
+        java.util.List<Path> all = new java.util.ArrayList<>();
+        for (Path f : files) {
+            all.add(f);
+            Path data = f.resolveSibling(f.getFileName() + ".data");
+            if (java.nio.file.Files.isRegularFile(data)) {
+                all.add(data);
+            }
+        }
+        return List.copyOf(new java.util.LinkedHashSet<>(all));
     }
 
     /** The largest output size. */
