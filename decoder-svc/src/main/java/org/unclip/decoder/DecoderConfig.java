@@ -2,6 +2,7 @@ package org.unclip.decoder;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import org.unclip.core.onnx.ExecutionProvider;
 
 /** Configuration of the decoder stage ({@code unclip.*}). */
 @ConfigMapping(prefix = "unclip")
@@ -29,5 +30,20 @@ interface DecoderConfig {
          */
         @WithDefault("0")
         int aloneThreads();
+
+        /**
+         * Where ONNX Runtime runs the graphs: {@code cpu}, or {@code cuda} (the GPU build, Maven
+         * profile {@code gpu}, on a node with an NVIDIA GPU; start-up fails when it cannot have one).
+         */
+        @WithDefault("cpu")
+        String executionProvider();
+
+        /** The CUDA device id the graphs run on when {@code execution-provider} is {@code cuda}. */
+        @WithDefault("0")
+        int cudaDevice();
+
+        default ExecutionProvider provider() {
+            return ExecutionProvider.of(executionProvider(), cudaDevice());
+        }
     }
 }

@@ -32,7 +32,8 @@ class DecoderStage {
 
     DecoderStage(DecoderConfig config, BatchingConfig batching, StageMetrics metrics) {
         this.family = ModelFamily.load(Path.of(config.family().dir()));
-        this.stages = OnnxDecoderStages.load(family, config.onnx().threads(), config.onnx().aloneThreads());
+        this.stages = OnnxDecoderStages.load(family, config.onnx().threads(), config.onnx().aloneThreads(),
+                config.onnx().provider());
         this.metrics = metrics;
         this.lanes = new LanePool("decoder", batching.lanes());
         DecoderPipeline pipeline = pipeline();

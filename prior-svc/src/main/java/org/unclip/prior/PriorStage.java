@@ -32,7 +32,7 @@ class PriorStage {
 
     PriorStage(PriorConfig config, BatchingConfig batching, StageMetrics metrics) {
         this.family = ModelFamily.load(Path.of(config.family().dir()));
-        this.prior = OnnxPriorStage.load(family, config.onnx().threads());
+        this.prior = OnnxPriorStage.load(family, config.onnx().threads(), config.onnx().provider());
         this.metrics = metrics;
         this.lanes = new LanePool("prior", batching.lanes());
         PriorPipeline pipeline = pipeline();

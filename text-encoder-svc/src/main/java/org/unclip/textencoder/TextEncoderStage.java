@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 import org.unclip.core.family.ImageEncoderSpec;
 import org.unclip.core.family.ModelFamily;
 import org.unclip.core.image.Png;
+import org.unclip.core.onnx.ExecutionProvider;
 import org.unclip.core.onnx.OnnxModel;
 import org.unclip.core.pipeline.BatchStepper;
 import org.unclip.core.tensor.LongTensor;
@@ -52,9 +53,10 @@ class TextEncoderStage implements BatchStepper<PromptBatch> {
             throw new UncheckedIOException("cannot read " + family.tokenizer(), e);
         }
         int threads = config.onnx().threads();
-        this.textEncoder = OnnxModel.load(family.textEncoder().graph(), threads);
-        this.imageEncoder =
-                family.imageEncoder().map(spec -> OnnxModel.load(spec.graph(), threads)).orElse(null);
+        ExecutionProvider provider = config.onnx().provider();
+        this.textEncoder = OnnxModel.load(family.textEncoder().graph(), threads, provider);
+        this.imageEncoder = family.imageEncoder()
+                .map(spec -> OnnxModel.load(spec.graph(), threads, provider)).orElse(null);
         this.unconditional = encode(List.of(""));
         this.metrics = metrics;
         this.scheduler = new StepScheduler<>("text_encoder", this, batching.settings(), metrics.loop("text_encoder"));

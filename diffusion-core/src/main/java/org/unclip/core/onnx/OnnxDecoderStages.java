@@ -23,29 +23,38 @@ public final class OnnxDecoderStages implements AutoCloseable {
     }
 
     public static OnnxDecoderStages load(ModelFamily family, int intraOpThreads) {
-        return load(family, intraOpThreads, 0);
+        return load(family, intraOpThreads, 0, ExecutionProvider.CPU);
+    }
+
+    public static OnnxDecoderStages load(ModelFamily family, int intraOpThreads, int aloneThreads) {
+        return load(family, intraOpThreads, aloneThreads, ExecutionProvider.CPU);
     }
 
     /**
      * @param aloneThreads when above {@code intraOpThreads}, each upsampler graph is also loaded into
      *     a session with this many threads, for the calls that run alone in their step (one image's
      *     upsampler step has one row, which no lane split can share); 0 = no such sessions
+     * @param provider where every graph runs
      */
-    public static OnnxDecoderStages load(ModelFamily family, int intraOpThreads, int aloneThreads) {
+    public static OnnxDecoderStages load(ModelFamily family, int intraOpThreads, int aloneThreads,
+            ExecutionProvider provider) {
         List<OnnxModel> models = new ArrayList<>();
         try {
-            OnnxModel textProj = track(models, OnnxModel.load(family.decoder().textProjGraph(), intraOpThreads));
-            OnnxModel decoder = track(models, OnnxModel.load(family.decoder().graph(), intraOpThreads));
+            OnnxModel textProj =
+                    track(models, OnnxModel.load(family.decoder().textProjGraph(), intraOpThreads, provider));
+            OnnxModel decoder = track(models, OnnxModel.load(family.decoder().graph(), intraOpThreads, provider));
             List<UpsamplerDenoiser> upsamplers = new ArrayList<>();
             for (UpsamplerSpec u : family.upsamplers()) {
-                OnnxModel first = track(models, OnnxModel.load(u.graph(), intraOpThreads));
+                OnnxModel first = track(models, OnnxModel.load(u.graph(), intraOpThreads, provider));
                 Optional<OnnxModel> last = u.graphLast().isPresent()
-                        ? Optional.of(track(models, OnnxModel.load(u.graphLast().get(), intraOpThreads)))
+                        ? Optional.of(track(models,
+                                OnnxModel.load(u.graphLast().get(), intraOpThreads, provider)))
                         : Optional.empty();
                 if (aloneThreads > intraOpThreads) {
-                    OnnxModel wide = track(models, OnnxModel.load(u.graph(), aloneThreads));
+                    OnnxModel wide = track(models, OnnxModel.load(u.graph(), aloneThreads, provider));
                     Optional<OnnxModel> wideLast = u.graphLast().isPresent()
-                            ? Optional.of(track(models, OnnxModel.load(u.graphLast().get(), aloneThreads)))
+                            ? Optional.of(track(models,
+                                    OnnxModel.load(u.graphLast().get(), aloneThreads, provider)))
                             : Optional.empty();
                     upsamplers.add(new OnnxUpsamplerDenoiser(first, last, Optional.of(wide), wideLast));
                 } else {

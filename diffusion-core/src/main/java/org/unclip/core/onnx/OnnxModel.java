@@ -61,11 +61,22 @@ public final class OnnxModel implements AutoCloseable {
     }
 
     /**
-     * Loads a graph into a new session.
+     * Loads a graph into a new session on the CPU.
      *
      * @param intraOpThreads threads one call may use inside an operator; 0 lets the runtime decide
      */
     public static OnnxModel load(Path onnxFile, int intraOpThreads) {
+        return load(onnxFile, intraOpThreads, ExecutionProvider.CPU);
+    }
+
+    /**
+     * Loads a graph into a new session that runs on the given execution provider.
+     *
+     * @param intraOpThreads threads one call may use inside an operator; 0 lets the runtime decide
+     * @throws OnnxModelException when the provider is not available (CUDA with the CPU-only ONNX
+     *     Runtime artifact, or without an NVIDIA GPU and driver): there is no fallback to the CPU
+     */
+    public static OnnxModel load(Path onnxFile, int intraOpThreads, ExecutionProvider provider) {
         if (!Files.isRegularFile(onnxFile)) {
             throw new OnnxModelException("ONNX model file not found: " + onnxFile.toAbsolutePath());
         }
@@ -79,6 +90,9 @@ public final class OnnxModel implements AutoCloseable {
             options.setInterOpNumThreads(1);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (provider instanceof ExecutionProvider.Cuda cuda) {
+                addCuda(options, cuda, onnxFile);
+            }
             OrtSession session = env.createSession(onnxFile.toString(), options);
             try {
                 return new OnnxModel(onnxFile, env, options, session);
@@ -92,6 +106,18 @@ public final class OnnxModel implements AutoCloseable {
                 throw ome;
             }
             throw new OnnxModelException("cannot load ONNX model " + onnxFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void addCuda(OrtSession.SessionOptions options, ExecutionProvider.Cuda cuda, Path onnxFile) {
+        try {
+            options.addCUDA(cuda.device());
+        } catch (OrtException e) {
+            throw new OnnxModelException("execution provider cuda requested but ONNX Runtime cannot use CUDA device "
+                    + cuda.device() + " for " + onnxFile.getFileName() + " (" + e.getMessage()
+                    + "; providers in this build: " + OrtEnvironment.getAvailableProviders() + "); build the GPU "
+                    + "variant (mvn -Pgpu, which ships com.microsoft.onnxruntime:onnxruntime_gpu) and run on a node "
+                    + "with an NVIDIA GPU and its driver, or set unclip.onnx.execution-provider=cpu", e);
         }
     }
 

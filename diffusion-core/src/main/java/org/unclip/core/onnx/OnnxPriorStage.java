@@ -15,7 +15,11 @@ public final class OnnxPriorStage implements AutoCloseable {
     }
 
     public static OnnxPriorStage load(ModelFamily family, int intraOpThreads) {
-        return new OnnxPriorStage(family, OnnxModel.load(family.prior().graph(), intraOpThreads));
+        return load(family, intraOpThreads, ExecutionProvider.CPU);
+    }
+
+    public static OnnxPriorStage load(ModelFamily family, int intraOpThreads, ExecutionProvider provider) {
+        return new OnnxPriorStage(family, OnnxModel.load(family.prior().graph(), intraOpThreads, provider));
     }
 
     public OnnxModel model() {
