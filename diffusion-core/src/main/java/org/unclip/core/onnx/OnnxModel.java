@@ -116,8 +116,9 @@ public final class OnnxModel implements AutoCloseable {
             throw new OnnxModelException("execution provider cuda requested but ONNX Runtime cannot use CUDA device "
                     + cuda.device() + " for " + onnxFile.getFileName() + " (" + e.getMessage()
                     + "; providers in this build: " + OrtEnvironment.getAvailableProviders() + "); build the GPU "
-                    + "variant (mvn -Pgpu, which ships com.microsoft.onnxruntime:onnxruntime_gpu) and run on a node "
-                    + "with an NVIDIA GPU and its driver, or set unclip.onnx.execution-provider=cpu", e);
+                    + "variant (mvn -Pgpu, which ships com.microsoft.onnxruntime:onnxruntime_gpu, in an image with the "
+                    + "CUDA 12 and cuDNN 9 libraries) and run on a node with an NVIDIA GPU and its driver, or set "
+                    + "unclip.onnx.execution-provider=cpu", e);
         }
     }
 
