@@ -5,13 +5,27 @@
 #   DJL tokenizers (ai.djl.huggingface.tokenizers-*.jar)       native/lib/<platform>/
 # Run in deploy/Dockerfile's build stage, on the target platform (uname -m); needs a JDK's `jar`
 # tool, or a JRE whose runtime image holds the jdk.jartool module (Debian's openjdk-17-jre-headless).
+#
+# ONNX_VARIANT (environment; deploy/Dockerfile's build argument): cpu (default) or gpu. Each DIR
+# must hold that variant's ONNX Runtime jar, onnxruntime-*.jar or onnxruntime_gpu-*.jar (the
+# services packaged with `mvn -Pgpu`), so that an image never carries the other build by mistake.
 set -eu
+
+variant="${ONNX_VARIANT:-cpu}"
+case "$variant" in
+  cpu) onnx_artifact=onnxruntime package="mvn -B install -DskipTests" ;;
+  gpu) onnx_artifact=onnxruntime_gpu package="mvn -B -Pgpu install -DskipTests" ;;
+  *) echo "trim-natives: ONNX_VARIANT must be cpu or gpu, got '$variant'" >&2; exit 1 ;;
+esac
 
 case "$(uname -m)" in
   x86_64|amd64) onnx=linux-x64 djl=linux-x86_64 ;;
   aarch64|arm64) onnx=linux-aarch64 djl=linux-aarch64 ;;
   *) echo "trim-natives: no ONNX Runtime natives for linux/$(uname -m)" >&2; exit 1 ;;
 esac
+if [ "$variant" = gpu ] && [ "$onnx" != linux-x64 ]; then
+  echo "trim-natives: onnxruntime_gpu ships natives for linux/amd64 only, not linux/$(uname -m)" >&2; exit 1
+fi
 
 if command -v jar >/dev/null 2>&1; then
   jar() { command jar "$@"; }
@@ -44,6 +58,12 @@ trim() {
 
 for dir in "$@"; do
   found=0
+  variant_jars="$(find "$dir" -maxdepth 1 -name "com.microsoft.onnxruntime.$onnx_artifact-*.jar" | wc -l)"
+  if [ "$variant_jars" -eq 0 ]; then
+    echo "trim-natives: ONNX_VARIANT=$variant but $dir holds no com.microsoft.onnxruntime.$onnx_artifact jar" \
+      "(package the services with \`$package\`)" >&2
+    exit 1
+  fi
   for jar in "$dir"/com.microsoft.onnxruntime.onnxruntime*.jar; do
     [ -f "$jar" ] && { trim "$jar" ai/onnxruntime/native "$onnx"; found=1; }
   done

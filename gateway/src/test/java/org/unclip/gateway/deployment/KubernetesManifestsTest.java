@@ -174,6 +174,46 @@ class KubernetesManifestsTest {
         assertThat(allCopies(GATEWAY)).allSatisfy(copy -> assertThat(copy[2]).as("the gateway loads no natives").isNull());
     }
 
+    @Test
+    void theGpuExample_putsTheDecoderOnOneNvidiaGpu_withTheCudaProvider_andTheGpuImage() throws IOException {
+        Kustomization gpu = Kustomization.load(DEPLOY.resolve("examples/gpu"));
+        assertThat(gpu.spec().path("images")).singleElement().satisfies(image -> {
+            assertThat(image.path("name").asText()).isEqualTo("unclip/decoder-svc");
+            // deploy/images/build.sh --gpu names the GPU images <repository>/<stage>-gpu
+            assertThat(image.path("newName").asText()).isEqualTo("unclip/decoder-svc-gpu");
+        });
+        assertThat(Files.readString(DEPLOY.resolve("images/build.sh"))).contains("echo \"$repository/$1-gpu:$tag\"");
+        assertThat(gpu.patches()).singleElement().satisfies(patch -> {
+            assertThat(targets(patch.target())).containsExactly("decoder-svc");
+            Map<String, JsonNode> ops = new LinkedHashMap<>();
+            patch.jsonOperations().forEach(op -> ops.put(op.path("path").asText(), op.path("value")));
+            assertThat(ops).containsKeys("/spec/template/spec/containers/0/env/-",
+                    "/spec/template/spec/containers/0/resources/limits/nvidia.com~1gpu", "/spec/template/spec/tolerations",
+                    "/spec/template/spec/nodeSelector", "/spec/template/spec/volumes/0/emptyDir/sizeLimit");
+            JsonNode env = ops.get("/spec/template/spec/containers/0/env/-");
+            assertThat(env.path("name").asText()).isEqualTo("UNCLIP_ONNX_EXECUTION_PROVIDER");
+            assertThat(env.path("value").asText()).isEqualTo("cuda");
+            ServiceProperties decoder = properties("decoder-svc");
+            assertThat(decoder.keyOfEnv("UNCLIP_ONNX_EXECUTION_PROVIDER")).contains("unclip.onnx.execution-provider");
+            assertThat(decoder.defaultValue("unclip.onnx.execution-provider")).contains("cpu");
+            assertThat(decoder.defaultValue("unclip.onnx.cuda-device")).contains("0");
+            assertThat(ops.get("/spec/template/spec/containers/0/resources/limits/nvidia.com~1gpu").asText()).isEqualTo("1");
+            assertThat(ops.get("/spec/template/spec/tolerations")).anySatisfy(toleration -> {
+                assertThat(toleration.path("key").asText()).isEqualTo("nvidia.com/gpu");
+                assertThat(toleration.path("operator").asText()).isEqualTo("Exists");
+            });
+            assertThat(ops.get("/spec/template/spec/nodeSelector").path("nvidia.com/gpu.present").asText()).isEqualTo("true");
+            // the /tmp the patch enlarges is the base decoder's first volume, which holds the unpacked natives
+            JsonNode volume = object("Deployment", "decoder-svc").path("spec").path("template").path("spec").path("volumes").get(0);
+            assertThat(volume.path("name").asText()).isEqualTo("tmp");
+        });
+        // the GPU image is the same Dockerfile with ONNX_VARIANT=gpu; CPU by default
+        assertThat(dockerfile).contains("ARG ONNX_VARIANT=cpu");
+        assertThat(Files.readString(DEPLOY.resolve("images/trim-natives.sh")))
+                .contains("gpu) onnx_artifact=onnxruntime_gpu", "cpu) onnx_artifact=onnxruntime ");
+        assertThat(Files.readString(ROOT.resolve("pom.xml"))).contains("<onnxruntime.artifact>onnxruntime_gpu</onnxruntime.artifact>");
+    }
+
     // ------------------------------------------------------------------ ports and hosts
 
     @Test

@@ -140,7 +140,14 @@ record Kustomization(Path dir, JsonNode spec) {
             }
             List<JsonNode> docs = readYaml(file);
             List<JsonNode> ops = new ArrayList<>();
-            docs.stream().filter(JsonNode::isArray).forEach(array -> array.forEach(ops::add));
+            // Jackson's readValues yields the elements of a root-level list one by one
+            for (JsonNode doc : docs) {
+                if (doc.isArray()) {
+                    doc.forEach(ops::add);
+                } else if (doc.has("op") && doc.has("path")) {
+                    ops.add(doc);
+                }
+            }
             return ops;
         }
     }

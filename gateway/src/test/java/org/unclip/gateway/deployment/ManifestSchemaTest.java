@@ -84,6 +84,7 @@ class ManifestSchemaTest {
                 .contains("ok   deploy/k8s:")
                 .contains("ok   deploy/examples/autoscaling/keda:")
                 .contains("ok   deploy/examples/autoscaling/hpa:")
+                .contains("ok   deploy/examples/gpu:")
                 .containsPattern("ok   deploy/overlays/production: .*PodDisruptionBudget 4.*, production rules")
                 .contains(" 0 errors");
         for (String parent : List.of("deploy/examples", "deploy/overlays")) {
