@@ -41,8 +41,9 @@ class DecoderStage {
                 (runs, failed) -> pipeline.step(runs, failed, lanes.executor(), lanes.parts()), batching.settings(),
                 metrics.loop("decoder"));
         metrics.watch(scheduler);
-        LOG.infof("decoder ready: family %s (%s), %dpx base, %d upsampler(s), output sizes %s", family.name(),
-                family.dir(), family.decoder().resolution(), family.upsamplers().size(), family.outputSizes());
+        LOG.infof("decoder ready: family %s (%s), %dpx base, %d upsampler(s), output sizes %s, ONNX Runtime on %s",
+                family.name(), family.dir(), family.decoder().resolution(), family.upsamplers().size(),
+                family.outputSizes(), config.onnx().provider());
     }
 
     ModelFamily family() {

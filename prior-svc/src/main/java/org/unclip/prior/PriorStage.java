@@ -40,8 +40,9 @@ class PriorStage {
                 (runs, failed) -> pipeline.step(runs, failed, lanes.executor(), lanes.parts()), batching.settings(),
                 metrics.loop("prior"));
         metrics.watch(scheduler);
-        LOG.infof("prior ready: family %s (%s), D=%d, steps %s, guidance %s", family.name(), family.dir(),
-                family.embeddingDim(), family.prior().steps(), family.prior().guidance());
+        LOG.infof("prior ready: family %s (%s), D=%d, steps %s, guidance %s, ONNX Runtime on %s", family.name(),
+                family.dir(), family.embeddingDim(), family.prior().steps(), family.prior().guidance(),
+                config.onnx().provider());
     }
 
     ModelFamily family() {

@@ -61,8 +61,8 @@ class TextEncoderStage implements BatchStepper<PromptBatch> {
         this.metrics = metrics;
         this.scheduler = new StepScheduler<>("text_encoder", this, batching.settings(), metrics.loop("text_encoder"));
         metrics.watch(scheduler);
-        LOG.infof("text encoder ready: family %s (%s), L=%d, D=%d%s",
-                family.name(), family.dir(), family.contextLength(), family.embeddingDim(),
+        LOG.infof("text encoder ready: family %s (%s), L=%d, D=%d, ONNX Runtime on %s%s",
+                family.name(), family.dir(), family.contextLength(), family.embeddingDim(), provider,
                 imageEncoder == null ? ", text only (no image encoder: image inputs are refused)" : "");
     }
 

@@ -20,6 +20,11 @@ public sealed interface ExecutionProvider {
         public String name() {
             return "cpu";
         }
+
+        @Override
+        public String toString() {
+            return "cpu";
+        }
     }
 
     /** ONNX Runtime's CUDA execution provider on the GPU with this CUDA device id. */
@@ -33,6 +38,12 @@ public sealed interface ExecutionProvider {
         @Override
         public String name() {
             return "cuda";
+        }
+
+        /** {@code cuda:<device>}, as the stages log it. */
+        @Override
+        public String toString() {
+            return "cuda:" + device;
         }
     }
 
@@ -49,8 +60,8 @@ public sealed interface ExecutionProvider {
         return switch (n) {
             case "cpu" -> CPU;
             case "cuda" -> new Cuda(cudaDevice);
-            default -> throw new IllegalArgumentException("unclip.onnx.execution-provider must be 'cpu' or 'cuda', got '"
-                    + name + "'");
+            default -> throw new IllegalArgumentException(
+                    "unclip.onnx.execution-provider must be 'cpu' or 'cuda', got '" + name + "'");
         };
     }
 }

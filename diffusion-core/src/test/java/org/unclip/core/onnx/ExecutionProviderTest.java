@@ -33,6 +33,8 @@ class ExecutionProviderTest {
         assertThat(ExecutionProvider.of("cpu", 3)).isEqualTo(ExecutionProvider.CPU);
         assertThat(ExecutionProvider.of(" CUDA ", 1)).isEqualTo(new ExecutionProvider.Cuda(1));
         assertThat(ExecutionProvider.of("cuda", 0).name()).isEqualTo("cuda");
+        assertThat(ExecutionProvider.of("cuda", 1)).hasToString("cuda:1");
+        assertThat(ExecutionProvider.CPU).hasToString("cpu");
     }
 
     @Test
@@ -53,7 +55,8 @@ class ExecutionProviderTest {
         try (OnnxModel prior = OnnxModel.load(family.prior().graph(), 1, ExecutionProvider.CPU)) {
             assertThat(prior.inputNames()).isNotEmpty();
         }
-        try (OnnxModel textProj = OnnxModel.load(family.decoder().textProjGraph(), 1, ExecutionProvider.of("cpu", 0))) {
+        try (OnnxModel textProj =
+                OnnxModel.load(family.decoder().textProjGraph(), 1, ExecutionProvider.of("cpu", 0))) {
             Map<String, Object> feed = new HashMap<>();
             for (String name : textProj.inputNames()) {
                 long[] shape = textProj.inputShape(name).clone();
