@@ -65,9 +65,9 @@ def main(argv=None):
     for key, path in (("decoder", args.decoder_ckpt), ("prior", args.prior_ckpt)):
         if path:
             other = Path(path)
-            swapped = load_family_modules(other.parent, missing_ok=True) if other.name == f"{key}.pt" else None
-            if swapped is None or key not in swapped:
+            if other.name != f"{key}.pt":
                 raise SystemExit(f"--{key}-ckpt must name a {key}.pt file")
+            swapped = load_family_modules(other.parent, missing_ok=True)
             mods[key] = swapped[key]
             if key == "prior":
                 mods["clip_mean"], mods["clip_std"] = swapped["clip_mean"], swapped["clip_std"]

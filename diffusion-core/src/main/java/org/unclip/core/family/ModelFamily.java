@@ -226,28 +226,28 @@ public record ModelFamily(
      * one. A file named twice is listed once.
      */
     public List<Path> files() {
+        List<Path> graphs = new ArrayList<>();
+        graphs.add(textEncoder.graph());
+        imageEncoder.ifPresent(e -> graphs.add(e.graph()));
+        graphs.add(prior.graph());
+        graphs.add(decoder.textProjGraph());
+        graphs.add(decoder.graph());
+        for (UpsamplerSpec u : upsamplers) {
+            graphs.add(u.graph());
+            u.graphLast().ifPresent(graphs::add);
+        }
         java.util.LinkedHashSet<Path> files = new java.util.LinkedHashSet<>();
         files.add(dir.resolve(FILE_NAME));
         files.add(tokenizer);
-        files.add(textEncoder.graph());
-        imageEncoder.ifPresent(e -> files.add(e.graph()));
-        files.add(prior.graph());
-        files.add(decoder.textProjGraph());
-        files.add(decoder.graph());
-        for (UpsamplerSpec u : upsamplers) {
-            files.add(u.graph());
-            u.graphLast().ifPresent(files::add);
-        }
-        // a graph's external data (<graph>.onnx.data, models/CONTRACT.md) follows its graph
-        java.util.List<Path> all = new java.util.ArrayList<>();
-        for (Path f : files) {
-            all.add(f);
-            Path data = f.resolveSibling(f.getFileName() + ".data");
-            if (java.nio.file.Files.isRegularFile(data)) {
-                all.add(data);
+        for (Path graph : graphs) {
+            files.add(graph);
+            // its external data (<graph>.onnx.data, models/CONTRACT.md) follows it
+            Path data = graph.resolveSibling(graph.getFileName() + ".data");
+            if (Files.isRegularFile(data)) {
+                files.add(data);
             }
         }
-        return List.copyOf(new java.util.LinkedHashSet<>(all));
+        return List.copyOf(files);
     }
 
     /** The largest output size. */
