@@ -61,7 +61,15 @@ class FamilyPinTest {
 
     /** Queues a job for the gateway's worker; answers its id. */
     private String run(String prompt, Map<String, String> overrides) {
-        String id = new StoredJobs(store, redis()).store(JobSpec.generation("req_family", prompt, 64, List.of(7L)), overrides);
+        return enqueue(stored(prompt, overrides));
+    }
+
+    /** A stored job no worker can see yet (checkpoints written now are there when it starts). */
+    private String stored(String prompt, Map<String, String> overrides) {
+        return new StoredJobs(store, redis()).store(JobSpec.generation("req_family", prompt, 64, List.of(7L)), overrides);
+    }
+
+    private String enqueue(String id) {
         redis().xadd(store.keys().stream(), Map.of(JobStore.STREAM_FIELD_JOB, id));
         return id;
     }
@@ -124,12 +132,13 @@ class FamilyPinTest {
     void aRunResumedFromCheckpoints_isPinnedToTheirFamily() throws Exception {
         byte[] encoding = encode("an orange square");
         // an earlier run encoded the prompt on a replica of the other family, then its gateway went away
-        String id = run("an orange square", Map.of(
+        String id = stored("an orange square", Map.of(
                 JobStore.ATTEMPTS, "1",
                 JobStore.FAMILY, FakeFamilies.OTHER_NAME,
                 JobStore.FAMILY_HASH, FakeFamilies.OTHER_HASH));
         store.checkpoint(id, "text-encoder", encoding);
         int encodedBefore = stages.textEncoderCalls.get();
+        enqueue(id);
 
         Map<String, String> done = finished(id);
 
@@ -142,9 +151,10 @@ class FamilyPinTest {
     @Test
     void aRunResumedFromCheckpointsOfTheServedFamily_goesOn() throws Exception {
         byte[] encoding = encode("a white circle");
-        String id = run("a white circle", Map.of(
+        String id = stored("a white circle", Map.of(
                 JobStore.ATTEMPTS, "1", JobStore.FAMILY, FakeFamilies.NAME, JobStore.FAMILY_HASH, FakeFamilies.HASH));
         store.checkpoint(id, "text-encoder", encoding);
+        enqueue(id);
 
         assertThat(finished(id)).containsEntry(JobStore.STATE, "succeeded");
         assertThat(stages.families.lastExpected).containsEntry("prior", PINNED).containsEntry("decoder", PINNED);
