@@ -11,7 +11,8 @@
    the shapes ONNX Runtime reports (bench/graph_flops.py).
 3. The cascade in one JVM (bench/cascade, CascadeBench): diffusion-core on the same graphs and
    thread layout as the services; per loop its wall time, steps, calls and ONNX time.
-4. The mesh through REST at concurrency 1 (warmed), and each stage's call time from /q/metrics.
+4. The mesh through REST at concurrency 1 (after --warmup untimed images), each stage's call time
+   from /q/metrics and each service's CPU time per image (of it its JIT compilers') from /proc.
 5. The project's PyTorch reference sampler on the same weights, prompt, seeds and settings
    (bench/reference_timing.py, all cores), and at the DDPM settings the family shipped with
    before DPM-Solver++ (prior 25, decoder 50, upsamplers 7 + 7).
@@ -85,6 +86,31 @@ def metrics(port):
     return out
 
 
+def cpu_ms(state: Path):
+    """CPU milliseconds each service has used so far: {name: {"all": ms, "jit": ms}} (jit: its
+    C1/C2 compiler threads), from /proc; None for a service whose pid is unknown."""
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    out = {}
+    for name in SERVICES:
+        try:
+            pid = (state / "run" / f"{name}.pid").read_text().strip()
+            total = jit = 0
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                try:
+                    fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                    comm = (task / "comm").read_text()
+                except OSError:
+                    continue  # the thread ended meanwhile
+                ticks = int(fields[11]) + int(fields[12])  # utime + stime
+                total += ticks
+                if comm.startswith(("C1 CompilerThre", "C2 CompilerThre")):
+                    jit += ticks
+            out[name] = {"all": total * tick_ms, "jit": jit * tick_ms}
+        except (OSError, ValueError):
+            out[name] = None
+    return out
+
+
 def rss_mb(state: Path):
     out = {}
     for name in SERVICES:
@@ -107,7 +133,8 @@ def main() -> int:
     ap.add_argument("--prompt", default="a large red circle in the center on a blue background")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--images", type=int, default=20, help="timed images through REST and in one JVM")
-    ap.add_argument("--warmup", type=int, default=30, help="untimed images through REST first")
+    ap.add_argument("--warmup", type=int, default=200,
+                    help="untimed images through REST first (the services' JIT compilers settle after about 200)")
     ap.add_argument("--reference-images", type=int, default=5)
     ap.add_argument("--soak", type=int, default=1000, help="images between the two memory readings (0: skip)")
     ap.add_argument("--json", help="also write every figure to this file")
@@ -166,8 +193,10 @@ def main() -> int:
         for i in range(args.warmup):
             generate(args.url, args.prompt, 10_000 + i)
         before = {svc: metrics(port) for svc, port in STAGE_METRICS.items()}
+        cpu_before = cpu_ms(state)
         log(f"the mesh through REST, concurrency 1 ({args.images} images)")
         times = [generate(args.url, args.prompt, args.seed + i) for i in range(args.images)]
+        cpu_after = cpu_ms(state)
         after = {svc: metrics(port) for svc, port in STAGE_METRICS.items()}
         times.sort()
         stages = {}
@@ -176,8 +205,11 @@ def main() -> int:
             stages[svc] = {"call_ms": 1e3 * d.get(("call", "sum"), 0.0) / args.images,
                            "steps": d.get(("step", "count"), 0.0) / args.images,
                            "step_ms": 1e3 * d.get(("step", "sum"), 0.0) / max(1.0, d.get(("step", "count"), 0.0))}
+        cpu = {name: {k: (cpu_after[name][k] - cpu_before[name][k]) / args.images for k in ("all", "jit")}
+               for name in SERVICES if cpu_before.get(name) and cpu_after.get(name)}
         r["mesh"] = {"s_per_image": sum(times) / len(times), "median_s": times[len(times) // 2],
-                     "p95_s": times[min(len(times) - 1, int(0.95 * len(times)))], "stages": stages}
+                     "p95_s": times[min(len(times) - 1, int(0.95 * len(times)))], "stages": stages,
+                     "cpu_ms_per_image": cpu}
         r["rss_mb_warm"] = rss_mb(state)
         if args.soak:
             log(f"memory soak: {args.soak} more images, one after another")
@@ -257,6 +289,10 @@ def report(r, args):
     print("  mesh stages (from /q/metrics):  " + ", ".join(
         f"{svc} {st['call_ms']:.1f} ms/call ({st['steps']:.0f} steps, {st['step_ms']:.2f} ms/step)"
         for svc, st in r["mesh"]["stages"].items()))
+    cpu = r["mesh"].get("cpu_ms_per_image", {})
+    if cpu:
+        print("  mesh CPU per image (ms; of it the JIT compiler's):  " + ", ".join(
+            f"{name} {c['all']:.0f} ({c['jit']:.0f})" for name, c in cpu.items()))
     warm = r["rss_mb_warm"]
     line = "  resident memory after warm-up: " + ", ".join(
         f"{k} {v:.0f} MB" if v else f"{k} ?" for k, v in warm.items())

@@ -4,8 +4,10 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.Iterator;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -46,21 +48,63 @@ public final class Png {
         }
         float[] x = image.data();
         int plane = h * w;
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        int[] rgb = new int[plane];
-        for (int i = 0; i < plane; i++) {
-            rgb[i] = (toByte(x[i]) << 16) | (toByte(x[plane + i]) << 8) | toByte(x[2 * plane + i]);
-        }
-        img.setRGB(0, 0, w, h, rgb, 0, w);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            if (!ImageIO.write(img, "png", out)) {
-                throw new IllegalStateException("no PNG writer available");
+        int stride = 3 * w;
+        // scanlines with the Up filter (each byte minus the one above it): these flat-coloured
+        // images compress almost as well as with adaptive filters, at a fraction of the time
+        byte[] filtered = new byte[h * (stride + 1)];
+        byte[] above = new byte[stride];
+        byte[] row = new byte[stride];
+        for (int y = 0; y < h; y++) {
+            for (int i = 0, p = y * w; i < w; i++, p++) {
+                row[3 * i] = (byte) toByte(x[p]);
+                row[3 * i + 1] = (byte) toByte(x[plane + p]);
+                row[3 * i + 2] = (byte) toByte(x[2 * plane + p]);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            int o = y * (stride + 1);
+            filtered[o] = FILTER_UP;
+            for (int i = 0; i < stride; i++) {
+                filtered[o + 1 + i] = (byte) (row[i] - above[i]);
+            }
+            byte[] t = above;
+            above = row;
+            row = t;
         }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(filtered.length / 3 + 128);
+        out.writeBytes(SIGNATURE);
+        ByteBuffer header = ByteBuffer.allocate(13).putInt(w).putInt(h);
+        header.put((byte) 8).put(COLOUR_RGB).put((byte) 0).put((byte) 0).put((byte) 0);
+        chunk(out, "IHDR", header.array(), 13);
+        Deflater deflater = new Deflater(Deflater.BEST_SPEED);
+        try {
+            deflater.setInput(filtered);
+            deflater.finish();
+            ByteArrayOutputStream compressed = new ByteArrayOutputStream(filtered.length / 3 + 64);
+            byte[] buffer = new byte[16 * 1024];
+            while (!deflater.finished()) {
+                compressed.write(buffer, 0, deflater.deflate(buffer));
+            }
+            chunk(out, "IDAT", compressed.toByteArray(), compressed.size());
+        } finally {
+            deflater.end();
+        }
+        chunk(out, "IEND", new byte[0], 0);
         return out.toByteArray();
+    }
+
+    private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    private static final byte COLOUR_RGB = 2;
+    private static final byte FILTER_UP = 2;
+
+    /** One chunk: length, type, data, CRC-32 of type and data. */
+    private static void chunk(ByteArrayOutputStream out, String type, byte[] data, int length) {
+        byte[] typeBytes = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        CRC32 crc = new CRC32();
+        crc.update(typeBytes);
+        crc.update(data, 0, length);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(length).array());
+        out.writeBytes(typeBytes);
+        out.write(data, 0, length);
+        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 
     /** The 8-bit value of a model value in [−1, 1]: floor(clamp((x+1)/2, 0, 1)·255 + 0.5), in float32. */

@@ -48,6 +48,26 @@ class PngTest {
     }
 
     @Test
+    void encodesAnIncompressibleImagePixelForPixel() throws Exception {
+        // noise, clamped at both ends: differences between rows wrap around in the filtered bytes
+        Tensor image = SeededNoise.batch(new long[] {11}, 9, 0, 3, 96, 128).reshape(3, 96, 128);
+        BufferedImage read = ImageIO.read(new ByteArrayInputStream(Png.encode(image)));
+        assertThat(read.getWidth()).isEqualTo(128);
+        assertThat(read.getHeight()).isEqualTo(96);
+        int plane = 96 * 128;
+        for (int y = 0; y < 96; y++) {
+            for (int x = 0; x < 128; x++) {
+                int p = read.getRGB(x, y);
+                int i = y * 128 + x;
+                assertThat(new int[] {(p >> 16) & 0xff, (p >> 8) & 0xff, p & 0xff})
+                        .as("pixel (%d, %d)", x, y)
+                        .containsExactly(Png.toByte(image.get(i)), Png.toByte(image.get(plane + i)),
+                                Png.toByte(image.get(2 * plane + i)));
+            }
+        }
+    }
+
+    @Test
     void decodesGreyAndAlphaImagesAsRgb() throws Exception {
         BufferedImage grey = new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_GRAY);
         grey.getRaster().setSample(1, 0, 0, 255);
