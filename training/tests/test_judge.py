@@ -6,31 +6,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from unclip_training import world, judge  # noqa: E402
+from unclip_training.judge_calibration import inside  # noqa: E402  (the grammar's shapes and their lookalikes)
 
 GOLDEN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "gateway", "src", "test",
                           "resources", "shapes-judge")
-
-
-def inside(kind, u, v, p):
-    """Off-grammar and grammar shapes in box coordinates u, v in [-1, 1] (v down)."""
-    if kind == "square":
-        return (np.abs(u) <= 1) & (np.abs(v) <= 1)
-    if kind == "circle":
-        return u * u + v * v <= 1
-    if kind == "rounded":  # square with corner radius p (a fraction of the side)
-        r = 2 * p
-        qx, qy = np.abs(u) - (1 - r), np.abs(v) - (1 - r)
-        return np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) <= r
-    if kind == "teardrop":  # a disk with a point on top at p radii from its centre, squeezed into the box
-        y = (v + 1) / 2 * (1 + p) - p
-        s = 1.0 / p
-        cone = (y >= -p) & (y <= -s) & (np.abs(u) <= (y + p) * s / np.sqrt(1 - s * s))
-        return (u * u + y * y <= 1) | cone
-    if kind == "egg":  # narrower at the top: the half-width at height v is (1 + p v) sqrt(1 - v^2)
-        return (u / (1 + p * v)) ** 2 + v * v <= 1
-    if kind == "pawn":  # a head on a wider body
-        return (u * u + (v + 0.55) ** 2 <= 0.45 ** 2) | (u * u + ((v - 0.3) / 0.7) ** 2 <= 1)
-    raise ValueError(kind)
 
 
 def render_shape(kind, p, cx, cy, side, size, fg, bg, aspect=1.0, ss=4):
@@ -160,6 +139,10 @@ class JudgeRejectsLookalikes(unittest.TestCase):
             got = [a["background"], objs, str(judge.judge(img, r[1])["ok"]).lower(),
                    str(judge.judge(img, rows[(k + 1) % len(rows)][1])["ok"]).lower()]
             self.assertEqual(got, r[2:6], r[0])
+        lookalikes = [r for r in rows if r[0].startswith("lookalike")]
+        self.assertGreaterEqual(len(lookalikes), 7)
+        for r in lookalikes:  # captioned with a world shape, read as "other"
+            self.assertEqual((r[3].split(":")[1], r[4]), ("other", "false"), r[0])
 
 
 if __name__ == "__main__":

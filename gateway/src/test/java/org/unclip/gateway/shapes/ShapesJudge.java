@@ -9,11 +9,35 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The project's Shapes-world checker, the same rules as training/unclip_training/judge.py (pinned by
- * the golden files that script writes): area-average the image to at most 128 px, classify every
- * pixel to the nearest palette colour, take the most frequent border colour as the background, keep
- * the 4-connected components of other pixels above a noise threshold and describe each by colour,
- * size, position and shape (fill ratio of its box, and where its mass lies).
+ * The project's Shapes-world checker, a port of training/unclip_training/judge.py that must read every
+ * image the same way (pinned by the golden files unclip_training.goldens writes).
+ *
+ * <p>Objects: the image is reduced to at most 128 px (block means where its side is a multiple, Pillow's
+ * BOX resampling otherwise), every pixel takes the nearest palette colour, the most frequent border
+ * colour is the background, and each 4-connected component of other pixels covering at least 0.6 % of
+ * the canvas is an object: its majority colour, its box side over the canvas (large above 0.375), and
+ * the nearest of the five anchor points to its box centre.
+ *
+ * <p>Shape is read from a finer mask: at the image's own resolution where that is a multiple of the
+ * analysis size, the pixels within one analysis pixel of the component that are nearer the object's
+ * colour than the background's. World shapes fill a square box, so on the mask's box (w x h, side s,
+ * fill = pixels / (w h)) the shapes are tried in this order, with tolerances that shrink as 1/s:
+ * <ul>
+ *   <li>square: after trimming thin outer rows or columns (a thinned edge, a small bump) the fill is at
+ *       least 0.9 and all four corners are there: in the corner triangles of side ceil(s/4) at most
+ *       1 + 8 % of the triangle's pixels are missing on average, so rounded squares (a corner radius
+ *       from about 15 % of the side) are not squares;</li>
+ *   <li>circle: the fill is within 0.02 + 1.5/s of pi/4 and the row and column profiles are mirror
+ *       symmetric (top against bottom, left against right, within 0.02 + 2/s of the area), so eggs,
+ *       teardrops and pawns are not circles;</li>
+ *   <li>triangle: the fill is at most 0.59 + 1.5/s and at least 65 % of the pixels lie in the lower
+ *       half;</li>
+ *   <li>for all three the box is nearly square (|w - h| at most 1 + 0.08 s); anything else is "other".</li>
+ * </ul>
+ * A box cut off by one canvas edge is first completed to s x s the way each shape continues: a square
+ * repeats its last row, a circle is mirrored, a triangle mirrored sideways, empty above, repeated below.
+ * Where lookalikes and coarse renders overlap the lookalikes lose: a square only 7-9 pixels wide at a
+ * 32 px base, upsampled, loses as much of its corners as a 15 % rounding and may be read as "other".
  */
 public final class ShapesJudge {
 
@@ -75,45 +99,31 @@ public final class ShapesJudge {
         if (image.getWidth() != image.getHeight()) {
             throw new IllegalArgumentException("square images only, got " + image.getWidth() + "x" + image.getHeight());
         }
-        int side = Math.min(image.getWidth(), MAX_SIDE);
-        int[][] cls = classify(areaResize(image, side), side);
+        int n = image.getWidth();
+        int side = Math.min(n, MAX_SIDE);
+        int f = n % side == 0 ? n / side : 1;
+        float[][][] pixels = Downscale.pixels(image);
+        float[][][] small = Downscale.to(pixels, side);
+        float[][][] full = f > 1 ? pixels : small;
+        int[][] cls = classify(small, side);
         int background = borderMajority(cls, side);
         List<Found> found = new ArrayList<>();
-        for (List<int[]> pixels : components(cls, background, side)) {
-            if (pixels.size() < MIN_AREA_FRACTION * side * side) {
+        for (List<int[]> component : components(cls, background, side)) {
+            if (component.size() < MIN_AREA_FRACTION * side * side) {
                 continue;
             }
-            found.add(describe(pixels, cls, side));
+            found.add(describe(component, cls, side, full, f, background));
         }
         found.sort(Comparator.comparingInt(Found::area).reversed());
         return new Analysis(ShapesWorld.COLORS.get(background), List.copyOf(found));
     }
 
-    /** [y][x][rgb] in 0..255, averaged over f×f blocks where the image is f times larger. */
-    private static float[][][] areaResize(BufferedImage image, int side) {
-        int n = image.getWidth();
-        if (n % side != 0) {
-            throw new IllegalArgumentException("image side " + n + " is not a multiple of " + side);
-        }
-        int f = n / side;
-        float[][][] out = new float[side][side][3];
-        for (int y = 0; y < side; y++) {
-            for (int x = 0; x < side; x++) {
-                double r = 0, g = 0, b = 0;
-                for (int dy = 0; dy < f; dy++) {
-                    for (int dx = 0; dx < f; dx++) {
-                        int rgb = image.getRGB(x * f + dx, y * f + dy);
-                        r += (rgb >> 16) & 0xff;
-                        g += (rgb >> 8) & 0xff;
-                        b += rgb & 0xff;
-                    }
-                }
-                out[y][x][0] = (float) (r / (f * f));
-                out[y][x][1] = (float) (g / (f * f));
-                out[y][x][2] = (float) (b / (f * f));
-            }
-        }
-        return out;
+    /** Squared distance of a pixel to palette colour c, in single precision as judge.py computes it. */
+    static float distance(float[] rgb, int c) {
+        float d0 = rgb[0] - ShapesWorld.PALETTE[c][0];
+        float d1 = rgb[1] - ShapesWorld.PALETTE[c][1];
+        float d2 = rgb[2] - ShapesWorld.PALETTE[c][2];
+        return d0 * d0 + d1 * d1 + d2 * d2;
     }
 
     private static int[][] classify(float[][][] img, int side) {
@@ -121,13 +131,9 @@ public final class ShapesJudge {
         for (int y = 0; y < side; y++) {
             for (int x = 0; x < side; x++) {
                 int best = 0;
-                double bestDistance = Double.MAX_VALUE;
+                float bestDistance = Float.MAX_VALUE;
                 for (int c = 0; c < ShapesWorld.PALETTE.length; c++) {
-                    double d = 0;
-                    for (int k = 0; k < 3; k++) {
-                        double diff = img[y][x][k] - ShapesWorld.PALETTE[c][k];
-                        d += diff * diff;
-                    }
+                    float d = distance(img[y][x], c);
                     if (d < bestDistance) {
                         bestDistance = d;
                         best = c;
@@ -181,33 +187,21 @@ public final class ShapesJudge {
         return out;
     }
 
-    private static Found describe(List<int[]> pixels, int[][] cls, int side) {
+    private static Found describe(List<int[]> pixels, int[][] cls, int side, float[][][] full, int f, int background) {
         int[] colors = new int[ShapesWorld.COLORS.size()];
+        boolean[][] component = new boolean[side][side];
         int y0 = side, y1 = 0, x0 = side, x1 = 0;
         for (int[] p : pixels) {
             colors[cls[p[0]][p[1]]]++;
+            component[p[0]][p[1]] = true;
             y0 = Math.min(y0, p[0]);
             y1 = Math.max(y1, p[0] + 1);
             x0 = Math.min(x0, p[1]);
             x1 = Math.max(x1, p[1] + 1);
         }
-        int w = x1 - x0;
-        int h = y1 - y0;
-        double fill = pixels.size() / (double) (w * h);
-        double middle = (y0 + y1) / 2.0;
-        long lowerCount = pixels.stream().filter(p -> p[0] >= middle).count();
-        double lower = lowerCount / (double) pixels.size();
-        String shape;
-        if (fill > 0.89) {
-            shape = "square";
-        } else if (fill > 0.64 && lower < 0.6) {
-            shape = "circle";
-        } else if (lower >= 0.6) {
-            shape = "triangle";
-        } else {
-            shape = fill > 0.55 ? "circle" : "triangle";
-        }
-        double sideFraction = Math.max(w, h) / (double) side;
+        int color = argmax(colors);
+        String shape = ShapeReader.shapeOf(ShapeReader.objectMask(full, f, component, color, background)).shape();
+        double sideFraction = Math.max(x1 - x0, y1 - y0) / (double) side;
         double cx = (x0 + x1) / 2.0 / side;
         double cy = (y0 + y1) / 2.0 / side;
         int position = 0;
@@ -220,7 +214,7 @@ public final class ShapesJudge {
                 position = i;
             }
         }
-        return new Found(ShapesWorld.COLORS.get(argmax(colors)), shape, sideFraction > 0.375 ? "large" : "small",
+        return new Found(ShapesWorld.COLORS.get(color), shape, sideFraction > 0.375 ? "large" : "small",
                 ShapesWorld.POSITIONS.get(position), cx, cy, pixels.size());
     }
 
