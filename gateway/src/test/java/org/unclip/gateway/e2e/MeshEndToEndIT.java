@@ -36,7 +36,7 @@ class MeshEndToEndIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Of the eight prompts of {@link #imagesShowWhatThePromptsSay}, at least this many fully right (8 measured). */
-    private static final int MIN_FULLY_RIGHT = 6;
+    private static final int MIN_FULLY_RIGHT = 14;
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
     private final HttpClient http =
@@ -181,8 +181,10 @@ class MeshEndToEndIT {
 
     /**
      * The shipped family draws what the prompts say, judged by the project's Shapes-world checker:
-     * one image per prompt (fixed seeds), every one with the right background, and most of them
-     * right in every attribute (the family's README reports the full evaluation).
+     * one image per prompt (fixed seeds; 9 circles, 8 squares, 7 triangles), every one with the right
+     * background, colour, size and position, and most of them right in every attribute (16 of 24
+     * at the shipped defaults; the family's README reports the full evaluation: about 80 % of
+     * one-object prompts fully right).
      */
     @Test
     void imagesShowWhatThePromptsSay() throws Exception {
@@ -194,7 +196,23 @@ class MeshEndToEndIT {
                 "a large blue square on the right on a orange background",
                 "a small orange triangle in the center on a green background",
                 "a large black circle on the left on a yellow background",
-                "a small purple square at the bottom on a red background");
+                "a small purple square at the bottom on a red background",
+                "a large orange circle on the left on a green background",
+                "a small green square at the top on a white background",
+                "a small red triangle on the left on a purple background",
+                "a large green circle on the left on a yellow background",
+                "a large yellow square on the left on a red background",
+                "a small green triangle in the center on a black background",
+                "a small white circle on the left on a red background",
+                "a large blue square on the right on a black background",
+                "a large green triangle in the center on a purple background",
+                "a small blue circle at the top on a red background",
+                "a small green square in the center on a purple background",
+                "a small red triangle at the bottom on a purple background",
+                "a large white circle at the bottom on a black background",
+                "a large black square on the right on a blue background",
+                "a small blue triangle on the left on a orange background",
+                "a large purple circle at the top on a black background");
         int fullyRight = 0;
         List<String> report = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
@@ -207,7 +225,13 @@ class MeshEndToEndIT {
                     JSON.readTree(response.body()).get("data").get(0).get("b64_json").asText());
             ShapesJudge.Verdict verdict = ShapesJudge.judge(ImageIO.read(new ByteArrayInputStream(png)), prompt);
             report.add(prompt + " -> " + verdict.checks() + " " + verdict.analysis());
-            assertThat(verdict.checks().get("background")).as(report.get(i)).isTrue();
+            // everything but the shape is right nearly always (colour, size, position ~100 % in the
+            // family's evaluation); shapes, squares most of all, are what the family still misses
+            verdict.checks().forEach((check, right) -> {
+                if (!check.equals("shape")) {
+                    assertThat(right).as(check + ": " + report.get(report.size() - 1)).isTrue();
+                }
+            });
             if (verdict.ok()) {
                 fullyRight++;
             }
