@@ -99,13 +99,18 @@ class JobTracingTest {
         }
     }
 
-    /** The trace's spans once the run's span has been exported. */
+    /**
+     * The trace's spans once the run's span, the request's and the three stage calls' client spans
+     * have been exported (a client span ends on its call's closing callback, which may come after
+     * the caller has moved on).
+     */
     private List<SpanData> awaitSpans(String traceId) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (true) {
             List<SpanData> trace = spans.trace(traceId);
             if (trace.stream().anyMatch(s -> s.getName().startsWith("job "))
-                    && trace.stream().anyMatch(s -> s.getKind() == SpanKind.SERVER)) {
+                    && trace.stream().anyMatch(s -> s.getKind() == SpanKind.SERVER)
+                    && trace.stream().filter(s -> s.getKind() == SpanKind.CLIENT).count() >= 3) {
                 return trace;
             }
             assertThat(System.nanoTime()).as("waiting for the spans of trace " + traceId).isLessThan(deadline);
