@@ -35,7 +35,7 @@ import org.unclip.gateway.shapes.ShapesJudge;
 class MeshEndToEndIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Of the eight prompts of {@link #imagesShowWhatThePromptsSay}, at least this many fully right (8 measured). */
+    /** Of the 24 prompts of {@link #imagesShowWhatThePromptsSay}, at least this many fully right (16 measured). */
     private static final int MIN_FULLY_RIGHT = 14;
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
