@@ -4,7 +4,9 @@ Input = concat(x_t, bicubic-antialias-upsampled low-res) on channels; output = e
 predicts the residual x0 - lowres_up and the graph turns it into epsilon with alphas_cumprod[t]
 (SRConfig.parametrization), so training minimises the x0 error, which suits 7-step sampling.
 The low-res conditioning is degraded at random (blur, noise, small colour shifts) so the stage also
-cleans up what the stage before it produces.
+cleans up what the stage before it produces. The `snap` config also draws the conditioning's shapes
+as near misses (world.warped: stretched boxes, squares with rounded corners) while the target keeps
+the world's shapes, so the stage brings what the decoder draws almost right back to the right shape.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from .schedule import Schedule
 
 CONFIGS = {
     "default": dict(batch=32, lr=5e-4, warmup=200, steps=200000, ema=0.999),
+    "snap": dict(batch=32, lr=2e-4, warmup=200, steps=200000, ema=0.999, p_warp=0.7),
     "tiny": dict(batch=4, lr=5e-4, warmup=2, steps=3, ema=0.9),
 }
 
@@ -57,7 +60,7 @@ def degrade(low, rng):
     return low.clamp(-1, 1)
 
 
-def make_batch(rng, cfg, batch, crop, degrade_low=True):
+def make_batch(rng, cfg, batch, crop, degrade_low=True, p_warp=0.0):
     Ri, Ro = cfg.input_resolution, cfg.output_resolution
     p = cfg.patch
     scenes = world.sample_scenes(rng, batch)
@@ -75,7 +78,8 @@ def make_batch(rng, cfg, batch, crop, degrade_low=True):
     ox = np.clip(np.round((cx * Ro - crop / 2) / p), 0, hi_max).astype(np.int64) * p
     oy = np.clip(np.round((cy * Ro - crop / 2) / p), 0, hi_max).astype(np.int64) * p
     hi = torch.from_numpy(world.to_model(world.render(scenes, Ro, window=(ox, oy, crop))))
-    low = torch.from_numpy(world.to_model(world.render(scenes, Ri)))
+    low_scenes = world.warped(rng, scenes, p_warp) if p_warp > 0 else scenes
+    low = torch.from_numpy(world.to_model(world.render(low_scenes, Ri)))
     if degrade_low:
         low = degrade(low, rng)
     up = resize(low, Ro)
@@ -129,7 +133,7 @@ def main(argv=None):
     while step < hp["steps"] and not run.stop and time.time() - t0 < args.max_minutes * 60:
         for g in opt.param_groups:
             g["lr"] = hp["lr"] * min(1.0, (step + 1) / hp["warmup"])
-        hi, up = make_batch(rng, cfg, hp["batch"], crop)
+        hi, up = make_batch(rng, cfg, hp["batch"], crop, p_warp=hp.get("p_warp", 0.0))
         t = torch.from_numpy(rng.integers(0, 1000, hp["batch"]))
         noise = torch.randn_like(hi)
         xt = sched.q_sample(hi, t, noise)

@@ -43,14 +43,17 @@ class Scenes:
         self.geom = {k: np.asarray(v, dtype=np.float64) for k, v in geom.items()}
         self.cap_size = np.asarray(cap_size, dtype=bool)
         self.cap_pos = np.asarray(cap_pos, dtype=bool)
+        self.warp = {}  # object "1"/"2" -> [N, 5] shape warp (see _coverage); rendering only
 
     def __len__(self):
         return len(self.attrs["kind"])
 
     def subset(self, idx):
-        return Scenes({k: v[idx] for k, v in self.attrs.items()},
-                      {k: v[idx] for k, v in self.geom.items()},
-                      self.cap_size[idx], self.cap_pos[idx])
+        out = Scenes({k: v[idx] for k, v in self.attrs.items()},
+                     {k: v[idx] for k, v in self.geom.items()},
+                     self.cap_size[idx], self.cap_pos[idx])
+        out.warp = {k: v[idx] for k, v in self.warp.items()}
+        return out
 
     def caption_records(self) -> np.ndarray:
         """[N, 8] int array (FIELDS order) describing what each caption says (-1 = not stated)."""
@@ -218,6 +221,40 @@ def oversample_pairs(rng: np.random.Generator, scenes: Scenes, pairs, p: float) 
     return Scenes(attrs, scenes.geom, scenes.cap_size, scenes.cap_pos)
 
 
+def oversample_shape(rng: np.random.Generator, scenes: Scenes, shape: int, p: float) -> Scenes:
+    """Redraws each object's shape as ``shape`` with probability ``p`` (the other attributes and
+    the geometry stay), so a shape the decoder draws worst is seen more often."""
+    n = len(scenes.attrs["kind"])
+    attrs = dict(scenes.attrs)
+    attrs["s1"] = np.where(rng.random(n) < p, shape, scenes.attrs["s1"])
+    two = scenes.attrs["kind"] != 0
+    attrs["s2"] = np.where(two & (rng.random(n) < p), shape, scenes.attrs["s2"])
+    return Scenes(attrs, scenes.geom, scenes.cap_size, scenes.cap_pos)
+
+
+def warped(rng: np.random.Generator, scenes: Scenes, p: float = 0.7, max_aspect: float = 0.06,
+           max_radius: float = 0.3, max_lump: float = 0.06, max_shear: float = 0.06) -> Scenes:
+    """The same scenes with a fraction ``p`` of the objects drawn as near misses: the box stretched
+    by up to ``max_aspect`` either way and sheared by up to ``max_shear``, a square's corners each
+    rounded (60 % of them) with a radius of up to ``max_radius`` of its side, a circle's outline
+    made lumpy (radius varying by up to ``max_lump``, 2, 3, 5 or 6 lobes: four would read as a
+    rounded square). An upsampler trained to bring
+    such renders back to the world's shapes snaps what the decoder draws almost right."""
+    n = len(scenes)
+    out = Scenes(scenes.attrs, scenes.geom, scenes.cap_size, scenes.cap_pos)
+    for o in ("1", "2"):
+        on = rng.random(n) < p
+        a = rng.uniform(-max_aspect, max_aspect, n)
+        r = rng.uniform(0, max_radius, (n, 4)) * (rng.random((n, 4)) < 0.6)
+        lump = rng.uniform(0, max_lump, n)
+        k = rng.choice(np.array([2.0, 3.0, 5.0, 6.0]), n)
+        phase = rng.uniform(0, 2 * np.pi, n)
+        shear = rng.uniform(-max_shear, max_shear, n)
+        w = np.concatenate([a[:, None], r, np.stack([lump, k, phase, shear], axis=1)], axis=1)
+        out.warp[o] = np.where(on[:, None], w, 0.0)
+    return out
+
+
 def scenes_from_records(rng: np.random.Generator, recs) -> Scenes:
     """Scenes that satisfy the given caption records (omitted attributes drawn at random)."""
     recs = np.asarray(recs, dtype=np.int64).reshape(-1, 8)
@@ -261,19 +298,44 @@ def scenes_from_records(rng: np.random.Generator, recs) -> Scenes:
     return Scenes(attrs, geom, one & (size_c >= 0), one & (pos_c >= 0))
 
 
-def _coverage(shape, cx, cy, side, xs, ys, size):
-    """Coverage in [0,1] of shape (int [N]) on grid xs [W], ys [H] (normalised coords) -> [N,H,W]."""
+def _coverage(shape, cx, cy, side, xs, ys, size, warp=None):
+    """Coverage in [0,1] of shape (int [N]) on grid xs [W], ys [H] (normalised coords) -> [N,H,W].
+
+    warp: None (the world's shapes) or [N, 9] floats (a, r_tl, r_tr, r_bl, r_br, lump, k, phase,
+    shear): the box stretched to half-extents h(1+a) across and h(1-a) down and sheared (x moves by
+    shear * y), a square's corners rounded with radii r_* (a fraction of the side), a circle's
+    radius varied by a factor 1 + lump * cos(k angle + phase) -- the near misses a decoder draws,
+    used to degrade an upsampler's input."""
     h = (side / 2.0)[:, None, None]
     dx = xs[None, None, :] - cx[:, None, None]
     dy = ys[None, :, None] - cy[:, None, None]
+    if warp is not None:
+        warp = np.asarray(warp, dtype=np.float64)
+        a = warp[:, 0][:, None, None]
+        hx, hy = h * (1 + a), h * (1 - a)
+        # measured in the unit box's frame (distances scaled by the shorter half-extent's ratio)
+        dx, dy = (dx - warp[:, 8][:, None, None] * dy) * h / hx, dy * h / hy
     sd = np.empty((len(shape), len(ys), len(xs)), dtype=np.float64)
     for s in range(3):
         idx = np.nonzero(shape == s)[0]
         if len(idx) == 0:
             continue
         ddx, ddy, hh = dx[idx], dy[idx], h[idx]
-        if s == 0:  # circle: disk filling the bounding box
+        if s == 0 and warp is not None:  # lumpy circle
+            lump, k, ph = (warp[idx, j][:, None, None] for j in (5, 6, 7))
+            d = np.sqrt(ddx * ddx + ddy * ddy) - hh * (1 + lump * np.cos(k * np.arctan2(ddy, ddx) + ph))
+        elif s == 0:  # circle: disk filling the bounding box
             d = np.sqrt(ddx * ddx + ddy * ddy) - hh
+        elif s == 1 and warp is not None:  # square with rounded corners (radius per quadrant)
+            r4 = warp[idx, 1:] * 2.0 * hh[:, :, 0]  # [n,4] radii in normalised units
+            right, below = ddx > 0, ddy > 0
+            r = np.where(below, np.where(right, r4[:, 3, None, None], r4[:, 2, None, None]),
+                         np.where(right, r4[:, 1, None, None], r4[:, 0, None, None]))
+            r = np.minimum(r, hh)
+            qx, qy = np.abs(ddx) - (hh - r), np.abs(ddy) - (hh - r)
+            rounded = (np.sqrt(np.maximum(qx, 0) ** 2 + np.maximum(qy, 0) ** 2)
+                       + np.minimum(np.maximum(qx, qy), 0) - r)
+            d = np.where(r > 0, rounded, np.maximum(qx, qy))  # the world's own edge where r = 0
         elif s == 1:  # axis-aligned square
             d = np.maximum(np.abs(ddx), np.abs(ddy)) - hh
         else:  # triangle: apex top centre, base along the bottom edge
@@ -306,8 +368,9 @@ def render(scenes: Scenes, size: int, window=None, dtype=np.float32) -> np.ndarr
             if not present.any():
                 continue
             idx = sel[present]
+            warp = scenes.warp.get(o)
             cov = _coverage(a["s" + o][idx], g["cx" + o][idx], g["cy" + o][idx], g["side" + o][idx],
-                            xs, ys, size)[:, None]
+                            xs, ys, size, None if warp is None else warp[idx])[:, None]
             sub = img[present]
             img[present] = sub * (1 - cov) + PALETTE[a["c" + o][idx]][:, :, None, None] * cov
         out[sel] = img
