@@ -26,16 +26,19 @@ run train_upsampler.py --stage sr_256 --max-minutes "$(m 30)"
 wait $CLIP
 run eval_clip.py --n 500
 
-# 2) the decoder, next to the prior and more upsampler training
-run train_decoder.py --max-minutes "$(m 300)" &
+# 2) the decoder (then on the scenes it draws worst: two objects, low-contrast pairs, squares),
+#    next to the prior and more upsampler training; sr_64 last learns to snap the decoder's near
+#    misses back to the world's shapes (the `snap` config)
+(run train_decoder.py --max-minutes "$(m 300)" && run train_decoder.py --config squares --max-minutes "$(m 120)") &
 DEC=$!
 run train_prior.py --max-minutes "$(m 40)"
-run train_upsampler.py --stage sr_64 --max-minutes "$(m 30)"
 run train_upsampler.py --stage sr_256 --max-minutes "$(m 60)"
+run train_upsampler.py --stage sr_64 --max-minutes "$(m 30)"
+run train_upsampler.py --stage sr_64 --config snap --max-minutes "$(m 90)"
 wait $DEC
 
 # 3) export, check with ONNX Runtime (Java), judge generations
 cd ..
-"$PY" training/export.py --family-dir models/shapes-tiny --prior-guidance 2.0
+"$PY" training/export.py --family-dir models/shapes-tiny
 "$PY" training/ort_check.py --family-dir models/shapes-tiny
-"$PY" training/eval_cascade.py --n 48 --two 16 --size 64 --prior-guidance 2.0
+"$PY" training/eval_cascade.py --n 48 --two 16 --size 64 --prior-guidance 1.5
