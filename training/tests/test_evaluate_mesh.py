@@ -85,6 +85,20 @@ class EvaluateMesh(unittest.TestCase):
         new = evaluate_mesh.prompt_set(100, 50, 0)
         self.assertLess(sum(v["prompt"] in old for v in new), 75)
 
+    def test_prompt_set_of_one_pair(self):
+        orange, yellow = world.COLORS.index("orange"), world.COLORS.index("yellow")
+        items = evaluate_mesh.prompt_set(8, 30, 6, pair=(orange, yellow))
+        for v in items:
+            rec = v["record"]
+            self.assertEqual(world.parse_caption(v["prompt"]), rec)
+            self.assertEqual((rec[2], rec[1]), (orange, yellow), v["prompt"])
+            if rec[0] != 0:
+                self.assertNotIn(rec[6], (orange, yellow), v["prompt"])
+        # the same prompts otherwise: shapes, sizes, positions and omissions as without --pair
+        plain = evaluate_mesh.prompt_set(8, 30, 6)
+        self.assertEqual([(v["record"][3], v["record"][4], v["record"][5], v["omits"], v["seed"]) for v in items],
+                         [(v["record"][3], v["record"][4], v["record"][5], v["omits"], v["seed"]) for v in plain])
+
     def test_generator_renders_all_right(self):
         out, seeds = self.run_against(False, "--one", "5", "--omit", "6", "--two", "4")
         fig = out["figures"]

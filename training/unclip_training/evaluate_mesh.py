@@ -5,6 +5,7 @@ prompt set, each image judged by the project's Shapes-world checker.
     /usr/bin/python3 training/evaluate_mesh.py                   # 100 + 60 one-object and 50 two-object prompts
     /usr/bin/python3 training/evaluate_mesh.py --one 20 --omit 12 --two 10 --grid /tmp/mesh.png --json /tmp/mesh.json
     /usr/bin/python3 training/evaluate_mesh.py --reference --one 40 --omit 18 --two 20   # no services needed
+    /usr/bin/python3 training/evaluate_mesh.py --pair orange:yellow --one 30 --omit 30 --two 20   # one colour pair
 
 Prompt groups (drawn from the caption grammar, world.py):
   one_object       every attribute stated ("a large red circle on the left on a blue background")
@@ -19,7 +20,9 @@ relation (the first object left of / above the second); per object-on-background
 per shape the fraction of objects drawn right (an object of a one-object prompt is right when the
 whole image is; an object of a two-object prompt when background and count are right and an object
 of its colour has its shape), with the weakest pairs listed. --json writes all of it, and every
-prompt's verdict.
+prompt's verdict. --pair C:B gives every prompt's (first) object colour C on background B (a
+second object keeps its colour unless it clashes), to measure one colour pair on more images than
+the mixed set holds.
 
 Held out and reproducible: prompts come from PROMPT_SEED (the omit group from its own stream) and
 image i of group g (GROUPS order) gets seed IMAGE_SEED + 10000 g + i. Training draws scenes from
@@ -58,8 +61,20 @@ GROUPS = ("one_object", "one_object_omit", "two_object")
 OMIT_PATTERNS = ("size", "position", "size+position")
 
 
+def with_pair(sc: world.Scenes, pair) -> world.Scenes:
+    """The scenes with every first object in colour pair[0] on background pair[1] (indices into
+    world.COLORS); a second object keeps its colour unless it clashes, then takes the first free one."""
+    c, b = pair
+    a = sc.attrs
+    a["c1"][:], a["bg"][:] = c, b
+    free = [k for k in range(len(world.COLORS)) if k not in (c, b)]
+    clash = (a["c2"] == c) | (a["c2"] == b)
+    a["c2"][clash] = free[0]
+    return sc
+
+
 def prompt_set(n_one: int, n_two: int, n_omit: int = 0, seed: int = PROMPT_SEED,
-               image_seed: int = IMAGE_SEED) -> list:
+               image_seed: int = IMAGE_SEED, pair=None) -> list:
     """-> [{"group", "prompt", "record", "omits", "seed"}], groups in GROUPS order.
 
     one_object and two_object are drawn in that order from default_rng(seed) (as before the omit
@@ -70,6 +85,8 @@ def prompt_set(n_one: int, n_two: int, n_omit: int = 0, seed: int = PROMPT_SEED,
     two = world.sample_scenes(rng, n_two, p_two=1.0)
     omit = world.sample_scenes(np.random.default_rng([seed, 1]), n_omit, p_two=0.0,
                                p_omit_size=0.0, p_omit_pos=0.0)
+    if pair is not None:
+        one, two, omit = (with_pair(sc, pair) for sc in (one, two, omit))
     pattern = np.arange(n_omit) % 3
     omit.cap_size[:] = pattern == 1          # size stated only where just the position is omitted
     omit.cap_pos[:] = pattern == 0           # position stated only where just the size is omitted
@@ -278,6 +295,8 @@ def main(argv=None):
     ap.add_argument("--grid", help="write a PNG grid of every image here")
     ap.add_argument("--json", help="write every figure and per-prompt verdict here")
     ap.add_argument("--prompt-seed", type=int, default=PROMPT_SEED)
+    ap.add_argument("--pair", default=None, metavar="COLOUR:BACKGROUND",
+                    help="every prompt's (first) object in this colour on this background, e.g. orange:yellow")
     ap.add_argument("--image-seed", type=int, default=IMAGE_SEED)
     ap.add_argument("--reference", action="store_true",
                     help="the PyTorch reference cascade on the family's weights instead of the mesh")
@@ -290,9 +309,16 @@ def main(argv=None):
     extra = json.loads(args.extra)
     log = lambda *a: print(*a, file=sys.stderr, flush=True)
 
-    items = prompt_set(args.one, args.two, args.omit, args.prompt_seed, args.image_seed)
+    pair = None
+    if args.pair:
+        names = args.pair.split(":")
+        if len(names) != 2 or any(n not in world.COLORS for n in names) or names[0] == names[1]:
+            ap.error(f"--pair wants two different colours of {world.COLORS}, e.g. orange:yellow")
+        pair = tuple(world.COLORS.index(n) for n in names)
+    items = prompt_set(args.one, args.two, args.omit, args.prompt_seed, args.image_seed, pair)
     prompts, seeds = [v["prompt"] for v in items], [v["seed"] for v in items]
     settings = {"prompt_seed": args.prompt_seed, "image_seed": args.image_seed, "extra": extra,
+                "pair": args.pair,
                 "counts": {"one_object": args.one, "one_object_omit": args.omit, "two_object": args.two}}
     if args.reference:
         from .common import setup_threads, TRAINING_DIR

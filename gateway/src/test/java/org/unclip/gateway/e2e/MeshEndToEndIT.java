@@ -35,8 +35,12 @@ import org.unclip.gateway.shapes.ShapesJudge;
 class MeshEndToEndIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Of the 24 prompts of {@link #imagesShowWhatThePromptsSay}, at least this many fully right (16 measured). */
-    private static final int MIN_FULLY_RIGHT = 14;
+    /** The first 24 prompts of {@link #imagesShowWhatThePromptsSay} name one object, the other 8 two. */
+    private static final int ONE_OBJECT_PROMPTS = 24;
+    /** At least this many of the 24 one-object images fully right (24 measured). */
+    private static final int MIN_ONE_OBJECT_RIGHT = 23;
+    /** At least this many of the 8 two-object images fully right (8 measured). */
+    private static final int MIN_TWO_OBJECTS_RIGHT = 7;
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
     private final HttpClient http =
@@ -181,10 +185,10 @@ class MeshEndToEndIT {
 
     /**
      * The shipped family draws what the prompts say, judged by the project's Shapes-world checker:
-     * one image per prompt (fixed seeds; 9 circles, 8 squares, 7 triangles), every one with the right
-     * background, colour, size and position, and most of them right in every attribute (16 of 24
-     * at the shipped defaults; the family's README reports the full evaluation: about 80 % of
-     * one-object prompts fully right).
+     * one image per prompt (fixed seeds; 24 one-object prompts with 9 circles, 8 squares and 7
+     * triangles, then 8 two-object prompts), every one with the right background, colours, size,
+     * position and relation, and nearly all right in every attribute (the counts above; the
+     * family's README reports the full evaluation on 630 held-out prompts).
      */
     @Test
     void imagesShowWhatThePromptsSay() throws Exception {
@@ -212,8 +216,17 @@ class MeshEndToEndIT {
                 "a large white circle at the bottom on a black background",
                 "a large black square on the right on a blue background",
                 "a small blue triangle on the left on a orange background",
-                "a large purple circle at the top on a black background");
-        int fullyRight = 0;
+                "a large purple circle at the top on a black background",
+                "a red circle to the left of a blue square on a white background",
+                "a yellow triangle above a green circle on a black background",
+                "a white square to the left of a purple triangle on a blue background",
+                "a black circle above a orange square on a green background",
+                "a blue triangle to the left of a red circle on a yellow background",
+                "a green square above a white triangle on a red background",
+                "a purple circle to the left of a yellow triangle on a black background",
+                "a orange square above a blue circle on a white background");
+        int oneObjectRight = 0;
+        int twoObjectsRight = 0;
         List<String> report = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
             String prompt = prompts.get(i);
@@ -225,20 +238,24 @@ class MeshEndToEndIT {
                     JSON.readTree(response.body()).get("data").get(0).get("b64_json").asText());
             ShapesJudge.Verdict verdict = ShapesJudge.judge(ImageIO.read(new ByteArrayInputStream(png)), prompt);
             report.add(prompt + " -> " + verdict.checks() + " " + verdict.analysis());
-            // everything but the shape is right nearly always (colour, size, position ~100 % in the
-            // family's evaluation); shapes, squares most of all, are what the family still misses
+            // everything but the shape is right nearly always (colour, size, position, relation
+            // ~100 % in the family's evaluation); a shape is what the family still misses at times
             verdict.checks().forEach((check, right) -> {
                 if (!check.equals("shape")) {
                     assertThat(right).as(check + ": " + report.get(report.size() - 1)).isTrue();
                 }
             });
-            if (verdict.ok()) {
-                fullyRight++;
+            if (verdict.ok() && i < ONE_OBJECT_PROMPTS) {
+                oneObjectRight++;
+            } else if (verdict.ok()) {
+                twoObjectsRight++;
             }
         }
-        System.out.printf("Shapes-world checker: %d of %d images fully right%n%s%n", fullyRight, prompts.size(),
+        System.out.printf("Shapes-world checker: %d of %d one-object and %d of %d two-object images fully right%n%s%n",
+                oneObjectRight, ONE_OBJECT_PROMPTS, twoObjectsRight, prompts.size() - ONE_OBJECT_PROMPTS,
                 String.join("\n", report));
-        assertThat(fullyRight).as(String.join("\n", report)).isGreaterThanOrEqualTo(MIN_FULLY_RIGHT);
+        assertThat(oneObjectRight).as(String.join("\n", report)).isGreaterThanOrEqualTo(MIN_ONE_OBJECT_RIGHT);
+        assertThat(twoObjectsRight).as(String.join("\n", report)).isGreaterThanOrEqualTo(MIN_TWO_OBJECTS_RIGHT);
     }
 
     private HttpResponse<String> post(String body) throws IOException, InterruptedException {
