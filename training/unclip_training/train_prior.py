@@ -86,13 +86,14 @@ def main(argv=None):
     t0 = tl = time.time()
     losses = []
     every = 1 if tiny else 50
+    weak_pairs = world.low_contrast_pairs()
     while step < hp["steps"] and not run.stop and time.time() - t0 < args.max_minutes * 60:
         for g in opt.param_groups:
             g["lr"] = hp["lr"] * min(1.0, (step + 1) / hp["warmup"])
         B = hp["batch"]
         scenes = world.sample_scenes(rng, B)
         if hp.get("p_weak", 0.0) > 0:
-            scenes = world.oversample_pairs(rng, scenes, world.low_contrast_pairs(), hp["p_weak"])
+            scenes = world.oversample_pairs(rng, scenes, weak_pairs, hp["p_weak"])
         ie, te, hid, mask = cond.scenes(scenes)
         drop = torch.from_numpy(rng.random(B) < hp["p_drop"])
         te, hid, mask = cond.drop_text(te, hid, mask, drop)

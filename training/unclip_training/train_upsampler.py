@@ -28,6 +28,7 @@ CONFIGS = {
     "snap": dict(batch=32, lr=2e-4, warmup=200, steps=200000, ema=0.999, p_warp=0.7, p_weak=0.25),
     "tiny": dict(batch=4, lr=5e-4, warmup=2, steps=3, ema=0.9),
 }
+WEAK_PAIRS = world.low_contrast_pairs()
 
 
 def resize(x, size):
@@ -66,7 +67,7 @@ def make_batch(rng, cfg, batch, crop, degrade_low=True, p_warp=0.0, p_weak=0.0):
     p = cfg.patch
     scenes = world.sample_scenes(rng, batch)
     if p_weak > 0:
-        scenes = world.oversample_pairs(rng, scenes, world.low_contrast_pairs(), p_weak)
+        scenes = world.oversample_pairs(rng, scenes, WEAK_PAIRS, p_weak)
     # most crops are centred near an object (flat crops teach nothing), the rest anywhere
     g = scenes.geom
     two = scenes.attrs["kind"] > 0

@@ -43,7 +43,7 @@ class Scenes:
         self.geom = {k: np.asarray(v, dtype=np.float64) for k, v in geom.items()}
         self.cap_size = np.asarray(cap_size, dtype=bool)
         self.cap_pos = np.asarray(cap_pos, dtype=bool)
-        self.warp = {}  # object "1"/"2" -> [N, 5] shape warp (see _coverage); rendering only
+        self.warp = {}  # object "1"/"2" -> [N, 9] shape warp (see _coverage, warped); rendering only
 
     def __len__(self):
         return len(self.attrs["kind"])
@@ -238,8 +238,8 @@ def warped(rng: np.random.Generator, scenes: Scenes, p: float = 0.7, max_aspect:
     by up to ``max_aspect`` either way and sheared by up to ``max_shear``, a square's corners each
     rounded (60 % of them) with a radius of up to ``max_radius`` of its side, a circle's outline
     made lumpy (radius varying by up to ``max_lump``, 2, 3, 5 or 6 lobes: four would read as a
-    rounded square). An upsampler trained to bring
-    such renders back to the world's shapes snaps what the decoder draws almost right."""
+    rounded square). An upsampler trained to bring such renders back to the world's shapes snaps
+    what the decoder draws almost right."""
     n = len(scenes)
     out = Scenes(scenes.attrs, scenes.geom, scenes.cap_size, scenes.cap_pos)
     for o in ("1", "2"):

@@ -245,10 +245,12 @@ class MeshEndToEndIT {
                     assertThat(right).as(check + ": " + report.get(report.size() - 1)).isTrue();
                 }
             });
-            if (verdict.ok() && i < ONE_OBJECT_PROMPTS) {
-                oneObjectRight++;
-            } else if (verdict.ok()) {
-                twoObjectsRight++;
+            if (verdict.ok()) {
+                if (i < ONE_OBJECT_PROMPTS) {
+                    oneObjectRight++;
+                } else {
+                    twoObjectsRight++;
+                }
             }
         }
         System.out.printf("Shapes-world checker: %d of %d one-object and %d of %d two-object images fully right%n%s%n",
